@@ -1,0 +1,1 @@
+"""The HTTP API (layer 5): FastAPI routes that call the guard; never the store."""

@@ -1,0 +1,1 @@
+"""The ledger (layer 2): the tamper-evident Merkle log of every access."""

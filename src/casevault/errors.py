@@ -1,0 +1,77 @@
+"""The one exception tree of casevault.
+
+Every message is written for the person who has to act on it and never contains
+personal data: errors name files, rows, columns and opaque ids, never the values
+of a person's fields. Callers catch families (``InputError``, ``StorageError``)
+rather than individual classes.
+"""
+
+from __future__ import annotations
+
+
+class CasevaultError(Exception):
+    """Base of every error casevault raises on purpose."""
+
+
+class ConfigError(CasevaultError):
+    """The installation is misconfigured (database URL, key file, settings)."""
+
+
+class StorageError(CasevaultError):
+    """The database could not do what was asked."""
+
+
+class DatabaseUnavailable(StorageError):
+    """The database could not be reached or opened."""
+
+
+class SchemaOutOfDate(StorageError):
+    """The database schema is older than this release; run ``casevault init``."""
+
+
+class NotFound(CasevaultError):
+    """A record named by id does not exist."""
+
+    def __init__(self, kind: str, record_id: str) -> None:
+        super().__init__(f"no {kind} with id {record_id!r}")
+        self.kind = kind
+        self.record_id = record_id
+
+
+class InputError(CasevaultError):
+    """Input supplied by a user or another system is unusable; nothing was changed."""
+
+
+class InvalidValue(InputError):
+    """A single value does not have the required form (for example an A-number)."""
+
+
+class InterchangeError(InputError):
+    """A problem in an interchange folder, located by file, line and column.
+
+    ``line`` is the line number in the file as a text editor shows it (the header
+    is line 1), or the row number for Parquet files (first data row is 1).
+    """
+
+    def __init__(
+        self,
+        file: str,
+        problem: str,
+        *,
+        line: int | None = None,
+        column: str | None = None,
+    ) -> None:
+        where = file
+        if line is not None:
+            where += f" line {line}"
+        if column is not None:
+            where += f", column {column}"
+        super().__init__(f"{where}: {problem}")
+        self.file = file
+        self.line = line
+        self.column = column
+        self.problem = problem
+
+
+class FormatVersionError(InputError):
+    """A stored format carries a version marker this release cannot read."""

@@ -1,0 +1,1 @@
+"""Outside access without raw records (layer 4): agreements, DP statistics, extracts."""

@@ -1,0 +1,1 @@
+"""The leak shield (layer 4): scanner, exact data match, publication gate, web-root watcher."""

@@ -1,0 +1,231 @@
+"""The relational schema (SQLAlchemy Core); ``docs/schema.md`` describes each column.
+
+Tables mirror the domain records one to one, plus ``person_names`` (one row per
+name a person is known by, keyed for look-up). Constraints are declared here
+and checked by the database as a second line of defence; importers check them
+first so that errors name the file, line and column.
+
+Instants are stored as UTC (``timestamptz`` on PostgreSQL, naive UTC text on
+SQLite); dates as ``date``.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+ID = String(40)
+CODE = String(16)
+
+
+def _id(name: str, *, primary_key: bool = False) -> Column[str]:
+    return Column(name, ID, primary_key=primary_key, nullable=False)
+
+
+def _ref(name: str, target: str, *, nullable: bool = False, deferred: bool = False) -> Column[str]:
+    return Column(
+        name,
+        ID,
+        ForeignKey(target, deferrable=deferred or None, initially="DEFERRED" if deferred else None),
+        nullable=nullable,
+    )
+
+
+courts = Table(
+    "courts", metadata,
+    Column("court_code", CODE, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("city", Text),
+    Column("state", String(2)),
+)
+
+facilities = Table(
+    "facilities", metadata,
+    Column("facility_code", CODE, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("city", Text),
+    Column("state", String(2)),
+    Column("court_code", CODE, ForeignKey("courts.court_code")),
+)
+
+persons = Table(
+    "persons", metadata,
+    _id("person_id", primary_key=True),
+    Column("a_number", String(10), unique=True),
+    Column("family_name", Text),
+    Column("given_name", Text),
+    Column("other_names", Text),
+    Column("name_key", Text, index=True),
+    Column("date_of_birth", Date, index=True),
+    Column("sex", String(1)),
+    Column("nationality", String(2)),
+    Column("language", String(3)),
+    Column("address", Text),
+    Column("city", Text),
+    Column("state", String(2)),
+    Column("postal_code", String(10)),
+    Column("phone", String(32)),
+    Column("email", Text),
+)
+
+person_names = Table(
+    "person_names", metadata,
+    _ref("person_id", "persons.person_id"),
+    Column("name_key", Text, nullable=False),
+    Index("ix_person_names_name_key_person_id", "name_key", "person_id", unique=True),
+)
+
+person_addresses = Table(
+    "person_addresses", metadata,
+    Column("person_id", ID, ForeignKey("persons.person_id"), primary_key=True),
+    Column("valid_from", Date, primary_key=True),
+    Column("address", Text, nullable=False),
+    Column("city", Text),
+    Column("state", String(2)),
+    Column("postal_code", String(10)),
+    Column("valid_to", Date),
+)
+
+relatives = Table(
+    "relatives", metadata,
+    Column("person_id", ID, ForeignKey("persons.person_id"), primary_key=True),
+    Column("relative_id", ID, ForeignKey("persons.person_id"), primary_key=True, index=True),
+    Column("relation", String(16), nullable=False),
+)
+
+attorneys = Table(
+    "attorneys", metadata,
+    _id("attorney_id", primary_key=True),
+    Column("family_name", Text, nullable=False),
+    Column("given_name", Text, nullable=False),
+    Column("organization", Text),
+    Column("bar_state", String(2)),
+)
+
+users = Table(
+    "users", metadata,
+    _id("user_id", primary_key=True),
+    Column("family_name", Text, nullable=False),
+    Column("given_name", Text, nullable=False),
+    Column("role", String(24), nullable=False),
+    Column("agency", String(8), nullable=False),
+    Column("office_code", CODE, index=True),
+    Column("address", Text),
+    Column("city", Text),
+    Column("state", String(2)),
+    Column("postal_code", String(10)),
+    Column("phone", String(32)),
+    Column("email", Text),
+    Column("active_from", Date, nullable=False),
+    Column("active_to", Date),
+)
+
+cases = Table(
+    "cases", metadata,
+    _id("case_id", primary_key=True),
+    Column("person_id", ID, ForeignKey("persons.person_id"), nullable=False, index=True),
+    Column("court_code", CODE, ForeignKey("courts.court_code"), nullable=False, index=True),
+    Column("case_type", String(32), nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("custody", String(16), nullable=False),
+    Column("facility_code", CODE, ForeignKey("facilities.facility_code")),
+    Column("opened_on", Date, nullable=False),
+    Column("closed_on", Date),
+    _ref("lead_case_id", "cases.case_id", nullable=True, deferred=True),
+)
+
+representations = Table(
+    "representations", metadata,
+    Column("case_id", ID, ForeignKey("cases.case_id"), primary_key=True),
+    Column("attorney_id", ID, ForeignKey("attorneys.attorney_id"), primary_key=True, index=True),
+    Column("started_on", Date, primary_key=True),
+    Column("ended_on", Date),
+)
+
+hearings = Table(
+    "hearings", metadata,
+    _id("hearing_id", primary_key=True),
+    Column("case_id", ID, ForeignKey("cases.case_id"), nullable=False, index=True),
+    Column("scheduled_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("hearing_type", String(16), nullable=False),
+    Column("judge_user_id", ID, ForeignKey("users.user_id"), index=True),
+    Column("outcome", String(16)),
+    Column("interpreter_language", String(3)),
+    Column("adjournment_reason", Text),
+)
+
+applications = Table(
+    "applications", metadata,
+    _id("application_id", primary_key=True),
+    Column("case_id", ID, ForeignKey("cases.case_id"), nullable=False, index=True),
+    Column("kind", String(24), nullable=False),
+    Column("filed_on", Date, nullable=False),
+    Column("decision", String(16)),
+    Column("decided_on", Date),
+)
+
+charges = Table(
+    "charges", metadata,
+    _id("charge_id", primary_key=True),
+    Column("case_id", ID, ForeignKey("cases.case_id"), nullable=False, index=True),
+    Column("charge", Text, nullable=False),
+    Column("status", Text),
+)
+
+encounters = Table(
+    "encounters", metadata,
+    _id("encounter_id", primary_key=True),
+    Column("person_id", ID, ForeignKey("persons.person_id"), nullable=False, index=True),
+    Column("agency", String(16), nullable=False),
+    Column("occurred_on", Date, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("outcome", String(16), nullable=False),
+)
+
+documents = Table(
+    "documents", metadata,
+    _id("document_id", primary_key=True),
+    Column("case_id", ID, ForeignKey("cases.case_id"), nullable=False, index=True),
+    Column("category", String(24), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("filed_on", Date, nullable=False),
+    Column("filed_by", ID),
+    Column("application_id", ID, ForeignKey("applications.application_id")),
+    Column("media_type", String(80)),
+    Column("content_sha256", String(64)),
+    Column("content", LargeBinary),
+)
+
+assignments = Table(
+    "assignments", metadata,
+    Column("user_id", ID, ForeignKey("users.user_id"), primary_key=True),
+    Column("case_id", ID, ForeignKey("cases.case_id"), primary_key=True, index=True),
+    Column("capacity", String(16), primary_key=True),
+    Column("started_on", Date, primary_key=True),
+    Column("ended_on", Date),
+)
+
+LOAD_ORDER: tuple[Table, ...] = (
+    courts, facilities, persons, person_names, person_addresses, relatives, attorneys, users,
+    cases, representations, hearings, applications, charges, encounters, documents, assignments,
+)
+"""Tables in an order in which every reference points to an earlier table."""
