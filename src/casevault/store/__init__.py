@@ -1,0 +1,1 @@
+"""Storage (layer 1): schema, engine, migrations, interchange import/export, bulk loading."""

@@ -1,0 +1,1 @@
+"""The case interchange folder: format declaration, reader/importer and writer/exporter."""
