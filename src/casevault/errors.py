@@ -75,3 +75,22 @@ class InterchangeError(InputError):
 
 class FormatVersionError(InputError):
     """A stored format carries a version marker this release cannot read."""
+
+
+class InterchangeProblems(InputError):
+    """Several problems found in one interchange folder; nothing was imported.
+
+    The importer keeps checking after the first problem (up to a limit) so that
+    a user can fix a file in one go; ``problems`` lists them in file order.
+    """
+
+    def __init__(self, problems: list[InterchangeError], *, truncated: bool) -> None:
+        first = str(problems[0])
+        more = len(problems) - 1
+        suffix = ""
+        if more:
+            suffix = f" (and {more} more problem{'s' if more > 1 else ''}"
+            suffix += ", possibly others after them)" if truncated else ")"
+        super().__init__(f"{first}{suffix}; nothing was imported")
+        self.problems = problems
+        self.truncated = truncated

@@ -15,7 +15,6 @@ import dataclasses
 import typing
 from collections.abc import Mapping
 from enum import StrEnum
-from functools import cache
 from typing import Any, Final
 
 from casevault.domain.vocab import ApplicationKind, CaseType
@@ -64,9 +63,27 @@ PROTECTION_CASE_TYPES: Final = frozenset(
 """Case types whose mere existence reveals a protection claim."""
 
 
-@cache
-def field_categories(record_type: type[Any]) -> Mapping[str, DataCategory]:
+_CATEGORIES: dict[type, Mapping[str, DataCategory]] = {}
+_KEYS: dict[type, frozenset[str]] = {}
+
+
+def field_categories(record_type: type) -> Mapping[str, DataCategory]:
     """The declared category of every field of a record class, in field order."""
+    cached = _CATEGORIES.get(record_type)
+    if cached is None:
+        cached = _CATEGORIES[record_type] = _declared_categories(record_type)
+    return cached
+
+
+def key_fields(record_type: type) -> frozenset[str]:
+    """Fields marked ``KEY``: opaque ids kept in every view."""
+    cached = _KEYS.get(record_type)
+    if cached is None:
+        cached = _KEYS[record_type] = _declared_keys(record_type)
+    return cached
+
+
+def _declared_categories(record_type: type[Any]) -> Mapping[str, DataCategory]:
     hints = typing.get_type_hints(record_type, include_extras=True)
     categories: dict[str, DataCategory] = {}
     for record_field in dataclasses.fields(record_type):
@@ -79,9 +96,7 @@ def field_categories(record_type: type[Any]) -> Mapping[str, DataCategory]:
     return categories
 
 
-@cache
-def key_fields(record_type: type[Any]) -> frozenset[str]:
-    """Fields marked ``KEY``: opaque ids kept in every view."""
+def _declared_keys(record_type: type[Any]) -> frozenset[str]:
     hints = typing.get_type_hints(record_type, include_extras=True)
     return frozenset(
         record_field.name

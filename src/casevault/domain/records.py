@@ -125,11 +125,14 @@ class Case:
 
 @dataclass(frozen=True, slots=True)
 class Attorney:
-    """A directory entry of an attorney or accredited representative."""
+    """A directory entry of an attorney or accredited representative.
+
+    Names are absent only for attorneys known from anonymised public data.
+    """
 
     attorney_id: Annotated[str, CASE, KEY]
-    family_name: Annotated[str, CASE]
-    given_name: Annotated[str, CASE]
+    family_name: Annotated[str | None, CASE]
+    given_name: Annotated[str | None, CASE]
     organization: Annotated[str | None, CASE]
     bar_state: Annotated[str | None, CASE]
 

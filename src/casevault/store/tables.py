@@ -115,8 +115,8 @@ relatives = Table(
 attorneys = Table(
     "attorneys", metadata,
     _id("attorney_id", primary_key=True),
-    Column("family_name", Text, nullable=False),
-    Column("given_name", Text, nullable=False),
+    Column("family_name", Text),  # null only for attorneys of anonymised public data
+    Column("given_name", Text),
     Column("organization", Text),
     Column("bar_state", String(2)),
 )

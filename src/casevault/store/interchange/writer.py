@@ -169,7 +169,14 @@ class InterchangeWriter:
         return {out.spec.name: out.rows for out in self._outs.values()}
 
     def close(self, *, complete: bool = True) -> None:
+        """Close every file; drop empty extension files, which would only say "none"."""
         hashes = {out.spec.name: out.close() for out in self._outs.values()}
+        written = []
+        for out in self._outs.values():
+            if out.rows == 0 and out.spec.extension:
+                out.path.unlink()
+            else:
+                written.append(out)
         if not complete:
             return
         manifest = {
@@ -178,7 +185,7 @@ class InterchangeWriter:
             "files": {
                 out.spec.name: {"file": out.path.name, "rows": out.rows,
                                 "sha256": hashes[out.spec.name]}
-                for out in self._outs.values()
+                for out in written
             },
         }
         (self.folder / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n",

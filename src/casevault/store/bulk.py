@@ -1,0 +1,149 @@
+"""Bulk loading: the fast, transactional write path for imports.
+
+Rows arrive already validated, as tuples of canonical text (dates ``YYYY-MM-DD``,
+instants ``YYYY-MM-DD HH:MM:SS.ffffff`` in UTC) in the order of the loader's
+columns. Loading is an upsert keyed on the table's primary key, so loading the
+same rows twice updates instead of duplicating.
+
+SQLite: batched ``executemany`` of ``INSERT ... ON CONFLICT DO UPDATE``.
+PostgreSQL: ``COPY`` into a temporary staging table, then one
+``INSERT ... SELECT ... ON CONFLICT DO UPDATE`` per table. Both run inside the
+caller's transaction; nothing here commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Final, Literal, Protocol
+
+from sqlalchemy import Connection, DateTime, Table
+
+Conflict = Literal["update", "ignore"]
+_DELETE_BATCH: Final = 5_000
+
+
+class TableLoader(Protocol):
+    """Receives batches of rows for one table; ``finish`` makes them visible."""
+
+    def add(self, rows: Sequence[Sequence[Any]]) -> None: ...
+
+    def finish(self) -> None: ...
+
+
+def open_loader(
+    connection: Connection,
+    table: Table,
+    columns: Sequence[str] | None = None,
+    *,
+    on_conflict: Conflict = "update",
+) -> TableLoader:
+    """A loader for ``table`` inside the connection's current transaction."""
+    names = tuple(columns) if columns is not None else tuple(c.name for c in table.columns)
+    unknown = set(names) - set(table.columns.keys())
+    if unknown:
+        msg = f"table {table.name} has no columns {sorted(unknown)}"
+        raise ValueError(msg)
+    if connection.dialect.name == "postgresql":
+        return _PostgresLoader(connection, table, names, on_conflict)
+    return _SqliteLoader(connection, table, names, on_conflict)
+
+
+def _conflict_clause(table: Table, columns: Sequence[str], on_conflict: Conflict,
+                     excluded: str) -> str:
+    keys = [c.name for c in table.primary_key.columns]
+    if not keys:
+        return ""
+    updates = [c for c in columns if c not in keys]
+    if on_conflict == "ignore" or not updates:
+        return f" ON CONFLICT ({', '.join(keys)}) DO NOTHING"
+    assignments = ", ".join(f"{c} = {excluded}.{c}" for c in updates)
+    return f" ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {assignments}"
+
+
+class _SqliteLoader:
+    def __init__(self, connection: Connection, table: Table, columns: Sequence[str],
+                 on_conflict: Conflict) -> None:
+        self._connection = connection
+        placeholders = ", ".join("?" for _ in columns)
+        self._sql = (f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({placeholders})"
+                     + _conflict_clause(table, columns, on_conflict, "excluded"))
+
+    def add(self, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            self._connection.exec_driver_sql(self._sql, [tuple(row) for row in rows])
+
+    def finish(self) -> None:
+        """Rows are written as they are added."""
+
+
+class _PostgresLoader:
+    def __init__(self, connection: Connection, table: Table, columns: Sequence[str],
+                 on_conflict: Conflict) -> None:
+        self._connection = connection
+        self._table = table
+        self._columns = columns
+        self._on_conflict = on_conflict
+        self._stage = f"cv_stage_{table.name}"
+        self._instant_positions = tuple(
+            i for i, name in enumerate(columns) if isinstance(table.columns[name].type, DateTime)
+        )
+        self._staged = False
+
+    def _ensure_stage(self) -> None:
+        if not self._staged:
+            self._connection.exec_driver_sql(
+                f"CREATE TEMPORARY TABLE {self._stage} "
+                f"(LIKE {self._table.name} INCLUDING DEFAULTS)"
+            )
+            self._staged = True
+
+    def add(self, rows: Sequence[Sequence[Any]]) -> None:
+        if not rows:
+            return
+        self._ensure_stage()
+        raw = self._connection.connection.driver_connection
+        assert raw is not None  # noqa: S101 -- an open Connection always has one
+        columns = ", ".join(self._columns)
+        with raw.cursor() as cursor, cursor.copy(
+            f"COPY {self._stage} ({columns}) FROM STDIN"
+        ) as copy:
+            if self._instant_positions:
+                for row in rows:
+                    copy.write_row(self._with_utc(row))
+            else:
+                for row in rows:
+                    copy.write_row(row)
+
+    def _with_utc(self, row: Sequence[Any]) -> list[Any]:
+        values = list(row)
+        for position in self._instant_positions:
+            if values[position] is not None:
+                values[position] = f"{values[position]}+00"
+        return values
+
+    def finish(self) -> None:
+        if not self._staged:
+            return
+        columns = ", ".join(self._columns)
+        self._connection.exec_driver_sql(
+            f"INSERT INTO {self._table.name} ({columns}) SELECT {columns} FROM {self._stage}"
+            + _conflict_clause(self._table, self._columns, self._on_conflict, "EXCLUDED")
+        )
+        self._connection.exec_driver_sql(f"DROP TABLE {self._stage}")
+        self._staged = False
+
+
+def delete_matching(connection: Connection, table: Table, column: str,
+                    values: Sequence[str]) -> None:
+    """Delete the rows whose ``column`` is one of ``values`` (derived rows to be rebuilt)."""
+    for start in range(0, len(values), _DELETE_BATCH):
+        batch = list(values[start:start + _DELETE_BATCH])
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql(
+                f"DELETE FROM {table.name} WHERE {column} = ANY(%(values)s)", {"values": batch}
+            )
+        else:
+            placeholders = ", ".join("?" for _ in batch)
+            connection.exec_driver_sql(
+                f"DELETE FROM {table.name} WHERE {column} IN ({placeholders})", tuple(batch)
+            )

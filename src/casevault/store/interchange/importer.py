@@ -1,0 +1,426 @@
+"""Importing an interchange folder: check everything, load everything, or nothing.
+
+The import runs in one transaction (a savepoint when the caller already has
+one). Each file is checked row by row as it streams into the bulk loaders; on
+the first problem, writing stops, checking goes on to collect up to
+``MAX_PROBLEMS`` problems in that file, and the transaction is rolled back, so
+the database is left as it was.
+
+Re-importing updates rows with the same key and never duplicates them: the
+loaders upsert on each table's primary key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+from sqlalchemy import Connection, select
+
+from casevault.domain.names import fold, name_key
+from casevault.errors import (
+    FormatVersionError,
+    InputError,
+    InterchangeError,
+    InterchangeProblems,
+)
+from casevault.store import tables
+from casevault.store.bulk import TableLoader, delete_matching, open_loader
+from casevault.store.interchange.reader import TableFile, read_rows
+from casevault.store.interchange.spec import (
+    FILES,
+    FILES_BY_NAME,
+    FORMAT_NAME,
+    FORMAT_VERSION,
+    LIST_SEPARATOR,
+    MANIFEST_FILE,
+    FileSpec,
+)
+from casevault.store.interchange.validate import Problem, converter_for
+
+MAX_PROBLEMS: Final = 20
+MAX_DOCUMENT_BYTES: Final = 25 * 1024 * 1024
+_BATCH: Final = 10_000
+_CONTENT_DIR: Final = "documents"
+_AUTO_CREATED: Final = ("courts", "facilities")
+"""Files DESIGN.md's format does not have: codes they would define are created from use."""
+
+Progress = Callable[[str, int, int | None], None]
+Row = list[Any]
+
+
+@dataclass(frozen=True, slots=True)
+class FileSummary:
+    name: str
+    file: str
+    rows: int
+    updated: int
+    """Rows whose key was already in the database (single-key tables only)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ImportReport:
+    files: tuple[FileSummary, ...]
+    created_from_codes: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total_rows(self) -> int:
+        return sum(summary.rows for summary in self.files)
+
+    def summary_lines(self) -> list[str]:
+        lines = [f"{s.file}: {s.rows:,} rows ({s.updated:,} updated)" for s in self.files]
+        lines += [f"{name}: {count:,} created from codes used in cases"
+                  for name, count in self.created_from_codes.items() if count]
+        return lines
+
+
+def discover_files(folder: Path) -> dict[str, TableFile]:
+    """The table files of a folder by name; anything unexpected is an error."""
+    if not folder.is_dir():
+        msg = f"{folder} is not a folder: give the path of an interchange folder"
+        raise InputError(msg)
+    found: dict[str, TableFile] = {}
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith(".") or path.name == MANIFEST_FILE or (
+            path.name == _CONTENT_DIR and path.is_dir()
+        ):
+            continue
+        spec = FILES_BY_NAME.get(path.stem)
+        if spec is None or path.suffix not in (".csv", ".parquet") or not path.is_file():
+            expected = ", ".join(f"{s.name}.csv" for s in FILES)
+            raise InterchangeError(path.name, f"is not an interchange file (expected {expected})")
+        if spec.name in found:
+            raise InterchangeError(path.name, f"{spec.name} is given both as CSV and as Parquet")
+        found[spec.name] = TableFile(spec, path)
+    if not found:
+        msg = f"{folder} holds no interchange files (persons.csv, cases.csv, ...)"
+        raise InputError(msg)
+    return found
+
+
+def read_manifest(folder: Path) -> dict[str, int]:
+    """Expected row counts from the manifest, after checking its version marker."""
+    path = folder / MANIFEST_FILE
+    if not path.exists():
+        return {}
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        raise InterchangeError(MANIFEST_FILE, "is not valid JSON") from None
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT_NAME:
+        raise InterchangeError(MANIFEST_FILE, f"does not describe a {FORMAT_NAME} folder")
+    if manifest.get("version") != FORMAT_VERSION:
+        msg = (f"{MANIFEST_FILE}: format version {manifest.get('version')!r} is not supported "
+               f"(this release reads version {FORMAT_VERSION})")
+        raise FormatVersionError(msg)
+    files = manifest.get("files", {})
+    return {name: int(entry.get("rows", 0)) for name, entry in files.items()
+            if isinstance(entry, dict)}
+
+
+@contextmanager
+def atomic(connection: Connection) -> Iterator[None]:
+    """One transaction, or a savepoint inside the caller's."""
+    if connection.in_transaction():
+        with connection.begin_nested():
+            yield
+    else:
+        with connection.begin():
+            yield
+
+
+def import_folder(connection: Connection, folder: Path, *,
+                  progress: Progress | None = None) -> ImportReport:
+    """Check and load every table file of ``folder``; all or nothing."""
+    files = discover_files(folder)
+    expected = read_manifest(folder)
+    with atomic(connection):
+        return _Importer(connection, folder, files, expected, progress).run()
+
+
+class _Collector:
+    """Problems of the current import, in file order, up to the limit."""
+
+    def __init__(self) -> None:
+        self.problems: list[InterchangeError] = []
+        self.truncated = False
+
+    def add(self, file: str, line: int, column: str | None, message: str) -> None:
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(InterchangeError(file, message, line=line, column=column))
+        else:
+            self.truncated = True
+
+    @property
+    def full(self) -> bool:
+        return self.truncated
+
+    def __bool__(self) -> bool:
+        return bool(self.problems)
+
+
+class _Importer:
+    def __init__(self, connection: Connection, folder: Path, files: dict[str, TableFile],
+                 expected: dict[str, int], progress: Progress | None) -> None:
+        self.connection = connection
+        self.folder = folder.resolve()
+        self.files = files
+        self.expected = expected
+        self.progress = progress
+        self.problems = _Collector()
+        self.known = self._known_keys()
+        self.created: dict[str, int] = dict.fromkeys(_AUTO_CREATED, 0)
+
+    def _known_keys(self) -> dict[str, set[str]]:
+        """Ids already in the database, for reference checks and "updated" counts."""
+        return {
+            spec.name: set(self.connection.execute(select(spec.table.c[spec.key[0]])).scalars())
+            for spec in FILES
+            if len(spec.key) == 1
+        }
+
+    def run(self) -> ImportReport:
+        summaries = []
+        for spec in FILES:
+            table_file = self.files.get(spec.name)
+            if table_file is None:
+                continue
+            summaries.append(_FileImport(self, table_file).run())
+            if self.problems:
+                raise InterchangeProblems(self.problems.problems, truncated=self.problems.full)
+        return ImportReport(tuple(summaries), {k: v for k, v in self.created.items() if v})
+
+    def create_from_code(self, name: str, code: str) -> None:
+        """A court or facility known only by its code: create it named by the code."""
+        table = tables.courts if name == "courts" else tables.facilities
+        loader = open_loader(self.connection, table, ("court_code" if name == "courts"
+                                                      else "facility_code", "name"),
+                             on_conflict="ignore")
+        loader.add([(code, code)])
+        loader.finish()
+        self.known[name].add(code)
+        self.created[name] += 1
+
+
+class _FileImport:
+    """One file: check each row, shape it for its table, hand batches to the loaders."""
+
+    def __init__(self, importer: _Importer, table_file: TableFile) -> None:
+        self.importer = importer
+        self.table_file = table_file
+        self.spec: FileSpec = table_file.spec
+        self.label = table_file.label
+        self.converters = [converter_for(column) for column in self.spec.columns]
+        self.names = self.spec.column_names
+        self.key_positions = [self.names.index(name) for name in self.spec.key]
+        self.existing = importer.known.get(self.spec.name, set()).copy()
+        self.seen: dict[tuple[str, ...], int] = {}
+        self.deferred: list[tuple[int, str, str]] = []
+        self.updated = 0
+        self.shaper = _Shaper.for_spec(self)
+
+    def run(self) -> FileSummary:
+        batch: list[Row] = []
+        rows = 0
+        for line, cells in read_rows(self.table_file):
+            values = self._check(line, cells)
+            if self.importer.problems.full:
+                break
+            if values is None:
+                continue
+            rows += 1
+            if not self.importer.problems:
+                batch.append(values)
+                if len(batch) >= _BATCH:
+                    self.shaper.write(batch)
+                    batch = []
+                    self._report(rows)
+        self._check_deferred()
+        if not self.importer.problems:
+            self.shaper.write(batch)
+            self.shaper.finish()
+            self._report(rows)
+        return FileSummary(self.spec.name, self.label, rows, self.updated)
+
+    def _report(self, rows: int) -> None:
+        if self.importer.progress is not None:
+            self.importer.progress(self.spec.name, rows, self.importer.expected.get(self.spec.name))
+
+    def _problem(self, line: int, column: str | None, message: str) -> None:
+        self.importer.problems.add(self.label, line, column, message)
+
+    def _check(self, line: int, cells: list[str | None]) -> Row | None:
+        values: Row = []
+        ok = True
+        for column, convert, text in zip(self.spec.columns, self.converters, cells, strict=True):
+            if text is None:
+                if column.required:
+                    self._problem(line, column.name, "is required but empty")
+                    ok = False
+                values.append(None)
+                continue
+            try:
+                values.append(convert(text))
+            except Problem as problem:
+                self._problem(line, column.name, str(problem))
+                ok = False
+                values.append(None)
+        if not ok:
+            return None
+        if not (self._check_key(line, values) & self._check_references(line, values)
+                & self._check_ranges(line, values)):
+            return None
+        return values
+
+    def _check_key(self, line: int, values: Row) -> bool:
+        key = tuple(values[p] for p in self.key_positions)
+        first = self.seen.get(key)
+        if first is not None:
+            shown = ", ".join(f"{n}={v}" for n, v in zip(self.spec.key, key, strict=True))
+            self._problem(line, self.spec.key[0], f"duplicate key {shown} (first on line {first})")
+            return False
+        self.seen[key] = line
+        if len(key) == 1:
+            if key[0] in self.existing:
+                self.updated += 1
+            if self.spec.name in self.importer.known:
+                self.importer.known[self.spec.name].add(key[0])
+        return True
+
+    def _check_references(self, line: int, values: Row) -> bool:
+        ok = True
+        for column, value in zip(self.spec.columns, values, strict=True):
+            if value is None or not column.references:
+                continue
+            known = self.importer.known
+            if any(value in known[target] for target in column.references):
+                continue
+            if column.references == (self.spec.name,):
+                self.deferred.append((line, column.name, value))
+                continue
+            target = column.references[0]
+            if target in _AUTO_CREATED and target not in self.importer.files:
+                self.importer.create_from_code(target, value)
+                continue
+            where = " or ".join(f"{t}" for t in column.references)
+            self._problem(line, column.name,
+                          f"refers to {value!r}, which is not in {where} (file or database)")
+            ok = False
+        if self.spec.name == "relatives" and values[0] == values[1]:
+            self._problem(line, "relative_id", "a person cannot be their own relative")
+            ok = False
+        return ok
+
+    def _check_ranges(self, line: int, values: Row) -> bool:
+        ok = True
+        for start, end in self.spec.date_ranges:
+            first, last = values[self.names.index(start)], values[self.names.index(end)]
+            if first is not None and last is not None and last < first:
+                self._problem(line, end, f"is before {start}")
+                ok = False
+        return ok
+
+    def _check_deferred(self) -> None:
+        known = self.importer.known[self.spec.name] if self.deferred else set()
+        for line, column, value in self.deferred:
+            if value not in known:
+                self._problem(line, column,
+                              f"refers to {value!r}, which is not in {self.spec.name} "
+                              "(file or database)")
+
+
+class _Shaper:
+    """Turns checked rows of a file into rows of its table(s)."""
+
+    def __init__(self, file_import: _FileImport, columns: Sequence[str]) -> None:
+        self.file_import = file_import
+        self.loader: TableLoader = open_loader(file_import.importer.connection,
+                                               file_import.spec.table, columns)
+
+    @staticmethod
+    def for_spec(file_import: _FileImport) -> _Shaper:
+        name = file_import.spec.name
+        if name == "persons":
+            return _PersonShaper(file_import)
+        if name == "documents":
+            return _DocumentShaper(file_import)
+        return _Shaper(file_import, file_import.spec.column_names)
+
+    def write(self, batch: list[Row]) -> None:
+        self.loader.add(batch)
+
+    def finish(self) -> None:
+        self.loader.finish()
+
+
+class _PersonShaper(_Shaper):
+    """Persons also get their indexed name keys: the name and every alias."""
+
+    def __init__(self, file_import: _FileImport) -> None:
+        columns = (*file_import.spec.column_names, "name_key")
+        super().__init__(file_import, columns)
+        self.names_loader = open_loader(file_import.importer.connection, tables.person_names,
+                                        ("person_id", "name_key"), on_conflict="ignore")
+        index = file_import.spec.column_names.index
+        self.family, self.given, self.aliases = (index("family_name"), index("given_name"),
+                                                 index("other_names"))
+
+    def write(self, batch: list[Row]) -> None:
+        if not batch:
+            return
+        connection = self.file_import.importer.connection
+        returning = [row[0] for row in batch if row[0] in self.file_import.existing]
+        if returning:
+            delete_matching(connection, tables.person_names, "person_id", returning)
+        shaped: list[Row] = []
+        keys: list[tuple[str, str]] = []
+        for row in batch:
+            primary = name_key(row[self.family], row[self.given])
+            shaped.append([*row, primary])
+            person_keys = {primary} if primary else set()
+            if row[self.aliases]:
+                person_keys.update(fold(alias) for alias in row[self.aliases].split(LIST_SEPARATOR))
+            keys.extend((row[0], key) for key in person_keys if key)
+        self.loader.add(shaped)
+        self.names_loader.add(keys)
+
+    def finish(self) -> None:
+        super().finish()
+        self.names_loader.finish()
+
+
+class _DocumentShaper(_Shaper):
+    """Documents carry their content from ``documents/`` into the database."""
+
+    def __init__(self, file_import: _FileImport) -> None:
+        names = file_import.spec.column_names
+        self.path_position = names.index("content_path")
+        columns = [n for n in names if n != "content_path"] + ["content", "content_sha256"]
+        super().__init__(file_import, columns)
+
+    def write(self, batch: list[Row]) -> None:
+        shaped = []
+        for row in batch:
+            relative = row[self.path_position]
+            content = self._read_content(relative) if relative is not None else None
+            digest = hashlib.sha256(content).hexdigest() if content is not None else None
+            shaped.append([v for i, v in enumerate(row) if i != self.path_position]
+                          + [content, digest])
+        self.loader.add(shaped)
+
+    def _read_content(self, relative: str) -> bytes:
+        folder = self.file_import.importer.folder
+        path = (folder / relative).resolve()
+        label = self.file_import.label
+        if not path.is_relative_to(folder) or not path.is_file():
+            raise InterchangeError(label, f"content file {relative!r} is not in the folder",
+                                   column="content_path")
+        if path.stat().st_size > MAX_DOCUMENT_BYTES:
+            raise InterchangeError(label, f"content file {relative!r} is larger than 25 MB",
+                                   column="content_path")
+        return path.read_bytes()
