@@ -1,0 +1,107 @@
+"""Turning database rows into domain records, whatever the driver returned.
+
+SQLite's driver returns dates and instants as text, psycopg as ``date`` and
+``datetime``; enum columns arrive as plain strings and name lists as one
+``;``-joined string. One converter per record type, built once from the record's
+type hints, smooths all of that over so every read path yields the same records.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime
+from enum import Enum
+from typing import Any, Generic, TypeVar
+
+from casevault.store.interchange.spec import LIST_SEPARATOR
+
+R = TypeVar("R")
+FieldConverter = Callable[[Any], Any]
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+def _to_date(value: Any) -> date | None:
+    if value is None or type(value) is date:
+        return value
+    if isinstance(value, datetime):
+        return value.date()
+    return date.fromisoformat(value)
+
+
+def _to_instant(value: Any) -> datetime | None:
+    if value is None:
+        return None
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _to_names(value: Any) -> tuple[str, ...]:
+    if not value:
+        return ()
+    return tuple(value.split(LIST_SEPARATOR))
+
+
+def _to_bytes(value: Any) -> bytes | None:
+    return None if value is None else bytes(value)
+
+
+def _enum_converter(enum_type: type[Enum]) -> FieldConverter:
+    def convert(value: Any) -> Any:
+        return None if value is None else enum_type(value)
+
+    return convert
+
+
+def _base_type(hint: Any) -> Any:
+    """``X`` from ``Annotated[X | None, ...]``."""
+    if typing.get_origin(hint) is typing.Annotated:
+        hint = typing.get_args(hint)[0]
+    if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:
+        members = [arg for arg in typing.get_args(hint) if arg is not type(None)]
+        hint = members[0]
+    return hint
+
+
+def _converter_for_hint(hint: Any) -> FieldConverter:
+    base = _base_type(hint)
+    if base is date:
+        return _to_date
+    if base is datetime:
+        return _to_instant
+    if base is bytes:
+        return _to_bytes
+    if typing.get_origin(base) is tuple:
+        return _to_names
+    if isinstance(base, type) and issubclass(base, Enum):
+        return _enum_converter(base)
+    return _identity
+
+
+class RecordBuilder(Generic[R]):
+    """Builds records of one type from rows whose columns follow the record's fields."""
+
+    def __init__(self, record_type: type[R]) -> None:
+        self.record_type = record_type
+        hints = typing.get_type_hints(record_type, include_extras=True)
+        self.fields = tuple(f.name for f in dataclasses.fields(record_type))  # type: ignore[arg-type]
+        self._converters = tuple(_converter_for_hint(hints[name]) for name in self.fields)
+
+    def build(self, row: Sequence[Any]) -> R:
+        return self.record_type(*[convert(value) for convert, value
+                                  in zip(self._converters, row, strict=True)])
+
+
+_BUILDERS: dict[type, RecordBuilder[Any]] = {}
+
+
+def builder_for(record_type: type[R]) -> RecordBuilder[R]:
+    builder = _BUILDERS.get(record_type)
+    if builder is None:
+        builder = _BUILDERS[record_type] = RecordBuilder(record_type)
+    return builder
