@@ -1,0 +1,242 @@
+"""``casevault`` commands: each parses its options, calls one service, renders the result.
+
+Errors casevault raises on purpose are printed as one plain message (never a
+traceback, never personal data) and end the command with exit status 2.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, Final
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+from casevault import __version__
+from casevault.errors import CasevaultError, InterchangeProblems
+from casevault.store import database_url, make_engine, require_current_schema, upgrade_schema
+from casevault.store.interchange import Format, export_folder, import_folder
+
+app = typer.Typer(
+    name="casevault",
+    help="Immigration case records that cannot be quietly abused.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+errors = Console(stderr=True)
+
+DEMO_FOLDER: Final = Path("var/demo")
+ERROR_EXIT: Final = 2
+
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", help="Database URL (default: $CASEVAULT_DB_URL or sqlite:///casevault.db)."),
+]
+FormatOption = Annotated[str, typer.Option("--format", help="csv or parquet.")]
+
+
+@contextmanager
+def _reported_errors() -> Iterator[None]:
+    try:
+        yield
+    except InterchangeProblems as exc:
+        for problem in exc.problems:
+            errors.print(f"[red]error:[/red] {problem}", markup=True, highlight=False)
+        if exc.truncated:
+            errors.print("[red]error:[/red] more problems were not listed", markup=True)
+        errors.print("nothing was imported; the database is unchanged", highlight=False)
+        raise typer.Exit(ERROR_EXIT) from None
+    except CasevaultError as exc:
+        errors.print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
+        raise typer.Exit(ERROR_EXIT) from None
+
+
+class _FileProgress:
+    """A Rich bar per file for long imports and exports."""
+
+    def __init__(self, progress: Progress) -> None:
+        self._progress = progress
+        self._tasks: dict[str, TaskID] = {}
+
+    def __call__(self, name: str, done: int, expected: int | None = None) -> None:
+        task = self._tasks.get(name)
+        if task is None:
+            task = self._tasks[name] = self._progress.add_task(name, total=expected)
+        self._progress.update(task, completed=done)
+
+
+def _progress_bar() -> Progress:
+    return Progress(TextColumn("{task.description:<16}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), console=console, transient=False)
+
+
+def _print_counts(title: str, counts: dict[str, int]) -> None:
+    table = Table(title=title)
+    table.add_column("table")
+    table.add_column("rows", justify="right")
+    for name, rows in counts.items():
+        table.add_row(name, f"{rows:,}")
+    table.add_row("[b]total[/b]", f"[b]{sum(counts.values()):,}[/b]")
+    console.print(table)
+
+
+@app.command()
+def version() -> None:
+    """Print the casevault version."""
+    console.print(__version__)
+
+
+@app.command()
+def init(db: DbOption = None) -> None:
+    """Create the database schema, or upgrade it to this release."""
+    with _reported_errors():
+        revision = upgrade_schema(make_engine(db))
+        console.print(f"database ready at schema revision {revision}: {_display_url(db)}")
+
+
+def _display_url(db: str | None) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(database_url(db)).render_as_string(hide_password=True)
+
+
+@app.command()
+def synth(
+    out: Annotated[Path, typer.Argument(help="Empty or new folder to write the court into.")],
+    people: Annotated[int, typer.Option(min=1, max=5_000_000, help="Number of respondents.")]
+    = 10_000,
+    seed: Annotated[int, typer.Option(help="Seed: the same seed writes the same files.")] = 1,
+    fmt: FormatOption = "csv",
+) -> None:
+    """Write a synthetic court system as an interchange folder."""
+    with _reported_errors():
+        counts = _write_synthetic(out, people, seed, _format(fmt))
+    _print_counts(f"synthetic court in {out}", counts)
+
+
+def _format(fmt: str) -> Format:
+    if fmt == "csv":
+        return "csv"
+    if fmt == "parquet":
+        return "parquet"
+    errors.print(f"[red]error:[/red] unknown format {fmt!r}: use csv or parquet", markup=True)
+    raise typer.Exit(ERROR_EXIT)
+
+
+def _write_synthetic(out: Path, people: int, seed: int, fmt: Format) -> dict[str, int]:
+    from casevault.synth import write_court
+
+    with _progress_bar() as progress:
+        task = progress.add_task("people", total=people)
+
+        def advance(done: int) -> None:
+            progress.update(task, completed=done)
+
+        counts = write_court(out, people=people, seed=seed, fmt=fmt, progress=advance)
+        progress.update(task, completed=people)
+    return counts
+
+
+@app.command("import")
+def import_(
+    folder: Annotated[Path, typer.Argument(help="Interchange folder (or EOIR release folder).")],
+    eoir_foia: Annotated[bool, typer.Option(
+        "--eoir-foia", help="FOLDER is an EOIR public case-data release (tab-delimited).")] = False,
+    db: DbOption = None,
+) -> None:
+    """Load an interchange folder; all of it or, on any problem, none of it."""
+    with _reported_errors():
+        engine = make_engine(db)
+        require_current_schema(engine)
+        started = time.perf_counter()
+        if eoir_foia:
+            lines = _import_eoir(engine, folder)
+        else:
+            lines = _import_interchange(engine, folder)
+        elapsed = time.perf_counter() - started
+    for line in lines:
+        console.print(line, highlight=False)
+    console.print(f"imported in {elapsed:.1f} s")
+
+
+def _import_interchange(engine: Any, folder: Path) -> list[str]:
+    with _progress_bar() as progress, engine.connect() as connection:
+        report = import_folder(connection, folder, progress=_FileProgress(progress))
+    return [*report.summary_lines(), f"total: {report.total_rows:,} rows"]
+
+
+def _import_eoir(engine: Any, folder: Path) -> list[str]:
+    from casevault.store.eoir import import_eoir_foia
+
+    with _progress_bar() as progress, engine.connect() as connection, connection.begin():
+        report = import_eoir_foia(connection, folder, progress=_FileProgress(progress))
+    return report.summary_lines()
+
+
+@app.command()
+def export(
+    folder: Annotated[Path, typer.Argument(help="New or empty folder to write into.")],
+    fmt: FormatOption = "csv",
+    db: DbOption = None,
+) -> None:
+    """Write the whole database as an interchange folder."""
+    with _reported_errors():
+        engine = make_engine(db)
+        require_current_schema(engine)
+        with _progress_bar() as progress, engine.connect() as connection:
+            counts = export_folder(connection, folder, fmt=_format(fmt),
+                                   progress=_FileProgress(progress))
+    _print_counts(f"exported to {folder}", counts)
+
+
+@app.command()
+def demo(
+    people: Annotated[int, typer.Option(min=1, help="Number of synthetic respondents.")] = 10_000,
+    seed: Annotated[int, typer.Option(help="Seed of the synthetic court.")] = 1,
+    folder: Annotated[Path, typer.Option(help="Working folder (recreated).")] = DEMO_FOLDER,
+) -> None:
+    """init + synth + import into a fresh SQLite database, then print what was loaded."""
+    with _reported_errors():
+        _reset_folder(folder)
+        url = f"sqlite:///{(folder / 'casevault-demo.db').resolve()}"
+        engine = make_engine(url)
+        revision = upgrade_schema(engine)
+        console.print(f"fresh database {url} at schema revision {revision}")
+        court = folder / "court"
+        _write_synthetic(court, people, seed, "csv")
+        started = time.perf_counter()
+        lines = _import_interchange(engine, court)
+        elapsed = time.perf_counter() - started
+    for line in lines:
+        console.print(line, highlight=False)
+    console.print(f"[b]demo ready[/b]: {people:,} synthetic people imported in {elapsed:.1f} s "
+                  f"into {url}\nexplore it with: casevault --help (the console arrives with "
+                  "the service)", highlight=False)
+
+
+def _reset_folder(folder: Path) -> None:
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+
+
+def main() -> None:
+    app()
+
+
+_: Callable[[], None] = main

@@ -1,0 +1,90 @@
+"""Shared fixtures: a database per dialect, a rolled-back connection per test, a synthetic court.
+
+Every storage test runs twice, on SQLite and on the real PostgreSQL server on
+127.0.0.1:5432 (DEVELOPERS.md). PostgreSQL being unreachable is a failure, not a
+skip: `make test` starts the server when it is down.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Connection, Engine, create_engine, text
+
+from casevault.store.database import make_engine, upgrade_schema
+
+PG_ADMIN_URL = os.environ.get("CASEVAULT_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+DIALECTS = ("sqlite", "postgresql")
+
+
+def _create_pg_database() -> tuple[str, Engine]:
+    name = f"casevault_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # noqa: BLE001 -- turned into a clear test failure
+        pytest.fail(f"PostgreSQL on 127.0.0.1:5432 is not reachable ({type(exc).__name__}); "
+                    "start it with `make pg` (see DEVELOPERS.md)")
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}", admin
+
+
+def _drop_pg_database(url: str, admin: Engine) -> None:
+    name = url.rsplit("/", 1)[1]
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """Creates empty, migrated databases of either dialect; drops them at the end."""
+    created: list[tuple[str, Engine | None, Engine]] = []
+
+    def make(dialect: str) -> Engine:
+        if dialect == "sqlite":
+            path = tmp_path_factory.mktemp("db") / "casevault.db"
+            url, admin = f"sqlite:///{path}", None
+        else:
+            url, admin = _create_pg_database()
+        engine = make_engine(url)
+        upgrade_schema(engine)
+        created.append((url, admin, engine))
+        return engine
+
+    yield make
+    for url, admin, engine in created:
+        engine.dispose()
+        if admin is not None:
+            _drop_pg_database(url, admin)
+
+
+@pytest.fixture(scope="session", params=DIALECTS)
+def engine(request: pytest.FixtureRequest, database_factory: object) -> Engine:
+    """One migrated database per dialect for the whole session."""
+    return database_factory(request.param)  # type: ignore[operator, no-any-return]
+
+
+@pytest.fixture
+def connection(engine: Engine) -> Iterator[Connection]:
+    """A connection inside a transaction that is rolled back after the test."""
+    with engine.connect() as conn:
+        outer = conn.begin()
+        try:
+            yield conn
+        finally:
+            outer.rollback()
+
+
+@pytest.fixture(scope="session")
+def court_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small synthetic court system as an interchange folder (CSV)."""
+    from casevault.synth import write_court
+
+    folder = tmp_path_factory.mktemp("court") / "court"
+    write_court(folder, people=150, seed=7)
+    return folder
