@@ -21,7 +21,7 @@ Row = tuple[int, tuple[str, ...]]
 """A data line: its line number and the wanted fields, stripped, in the order asked for."""
 
 
-class MissingColumns(Exception):  # noqa: N818 -- a condition of one file, reported, not raised out
+class MissingColumns(Exception):
     """A file lacks columns the importer needs; the file is skipped."""
 
     def __init__(self, columns: Sequence[str]) -> None:
@@ -79,7 +79,7 @@ def _rows(stream: BinaryIO, positions: tuple[int, ...], width: int, tally: Tally
         if len(fields) != width:
             tally.note(Problem.FIELD_COUNT, line)
             continue
-        yield line, tuple(fields[position].strip() for position in positions)
+        yield line, tuple([fields[position].strip() for position in positions])
     tally.done()
 
 

@@ -32,7 +32,7 @@ class Problem(StrEnum):
     BAD_ID = "bad_id"                              # row skipped: its id is blank or not a number
     DUPLICATE = "duplicate"                        # row skipped: an earlier row had its id
     UNKNOWN_CASE = "unknown_case"                  # row skipped: its IDNCASE was not loaded
-    BAD_DATE = "bad_date"                          # date emptied; row skipped if the date is required
+    BAD_DATE = "bad_date"                          # date emptied; row skipped if required
     MISSING_DATE = "missing_date"                  # row skipped: a required date is blank
     MISSING_VALUE = "missing_value"                # row skipped: a required value is blank
     NO_OPEN_DATE = "no_open_date"                  # case skipped: no date it could be opened on
@@ -75,10 +75,15 @@ class FileReport:
             return f"{self.name}: not imported ({self.skipped_because})"
         text = f"{self.name}: {self.rows_read} rows read, {self.rows_loaded} loaded"
         details = [
-            f"{kind} {count} (lines {', '.join(map(str, self.sample_lines.get(kind, ())))})"
+            f"{kind} {count} ({_lines(self.sample_lines.get(kind, ()), count)})"
             for kind, count in sorted(self.problems.items())
         ]
         return text + ("; " + "; ".join(details) if details else "")
+
+
+def _lines(sample: tuple[int, ...], count: int) -> str:
+    text = ("line " if len(sample) == 1 else "lines ") + ", ".join(map(str, sample))
+    return text + (", ..." if count > len(sample) else "")
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 import sys
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from typing import Final
 
 import pycountry
@@ -36,7 +36,7 @@ _DATE: Final = re.compile(
 )
 _PARTIAL_DATE: Final = re.compile(r"\d{4}(?:-\d{2})?")
 _TIME: Final = re.compile(r"(\d{1,2}):?(\d{2})(?::\d{2})?\s*([AaPp][Mm])?")
-_ID: Final = re.compile(r"\d{1,18}")
+_ID_DIGITS: Final = 18
 _ZIP: Final = re.compile(r"(\d{5})(?:-?\d{4})?")
 _COURT_CODE: Final = re.compile(r"[A-Z0-9_-]{1,16}")
 FIRST_YEAR: Final = 1900
@@ -47,8 +47,13 @@ class BadValue(ValueError):
     """A field holds text that is not a value of its kind."""
 
 
+@lru_cache(maxsize=1 << 16)
 def parse_date(text: str) -> str | None:
-    """``YYYY-MM-DD`` for a real date, None for blank; ``BadValue`` otherwise."""
+    """``YYYY-MM-DD`` for a real date, None for blank; ``BadValue`` otherwise.
+
+    Cached: a release has tens of millions of dates but only some tens of thousands
+    of distinct ones.
+    """
     if not text:
         return None
     match = _DATE.fullmatch(text)
@@ -58,7 +63,7 @@ def parse_date(text: str) -> str | None:
     if not FIRST_YEAR <= year <= LAST_YEAR:
         raise BadValue
     try:
-        return sys.intern(date(year, month, day).isoformat())
+        return date(year, month, day).isoformat()
     except ValueError as exc:
         raise BadValue from exc
 
@@ -68,6 +73,7 @@ def is_partial_date(text: str) -> bool:
     return _PARTIAL_DATE.fullmatch(text) is not None
 
 
+@lru_cache(maxsize=1 << 12)
 def parse_time(text: str) -> str | None:
     """``HH:MM:SS.000000`` from ``0900``, ``09:00``, ``9:00 AM``; None for blank."""
     if not text:
@@ -87,7 +93,9 @@ def parse_time(text: str) -> str | None:
 
 def parse_id(text: str) -> int | None:
     """The numeric id, or None when it is blank or not a number."""
-    return int(text) if _ID.fullmatch(text) else None
+    if text.isascii() and text.isdigit() and len(text) <= _ID_DIGITS:
+        return int(text)
+    return None
 
 
 def court_code(text: str) -> str | None:
@@ -98,7 +106,11 @@ def court_code(text: str) -> str | None:
 
 @cache
 def _us_states() -> frozenset[str]:
-    return frozenset(s.code.removeprefix("US-") for s in pycountry.subdivisions.get(country_code="US"))
+    return frozenset(
+        subdivision.code.removeprefix("US-")
+        for subdivision in pycountry.subdivisions
+        if subdivision.country_code == "US"
+    )
 
 
 def us_state(text: str) -> str | None:
