@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import Connection, Engine, create_engine, text
 
 from casevault.store.database import make_engine, upgrade_schema
+from casevault.synth import write_court
 
 PG_ADMIN_URL = os.environ.get("CASEVAULT_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 DIALECTS = ("sqlite", "postgresql")
@@ -83,8 +84,6 @@ def connection(engine: Engine) -> Iterator[Connection]:
 @pytest.fixture(scope="session")
 def court_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small synthetic court system as an interchange folder (CSV)."""
-    from casevault.synth import write_court
-
     folder = tmp_path_factory.mktemp("court") / "court"
     write_court(folder, people=150, seed=7)
     return folder

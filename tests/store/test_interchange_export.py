@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Connection
 
+from casevault.errors import InputError
 from casevault.store.interchange import export_folder, import_folder
 
 from .helpers import snapshot, table_counts
@@ -64,8 +65,6 @@ def test_export_is_deterministic(connection: Connection, court_folder: Path,
 def test_export_refuses_a_folder_with_files(connection: Connection, tmp_path: Path) -> None:
     (tmp_path / "busy").mkdir()
     (tmp_path / "busy" / "keep.txt").write_text("x")
-    from casevault.errors import InputError
-
     with pytest.raises(InputError, match="not empty"):
         export_folder(connection, tmp_path / "busy")
     assert (tmp_path / "busy" / "keep.txt").read_text() == "x"

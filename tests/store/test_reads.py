@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date, datetime
 from pathlib import Path
 
@@ -42,7 +43,8 @@ def test_person_by_id_matches_the_file(loaded: Connection, someone: dict[str, st
 def test_person_by_a_number_in_any_writing(loaded: Connection, someone: dict[str, str],
                                            writing: str) -> None:
     digits = someone["a_number"][1:]
-    text = {"canonical": someone["a_number"], "dashed": f"A-{digits[:3]}-{digits[3:6]}-{digits[6:]}",
+    text = {"canonical": someone["a_number"],
+            "dashed": f"A-{digits[:3]}-{digits[3:6]}-{digits[6:]}",
             "spaced": f"A {digits}", "digits": digits}[writing]
     found = reads.person_by_a_number(loaded, text)
     assert found is not None and found.person_id == someone["person_id"]
@@ -55,8 +57,6 @@ def test_unknown_a_number_finds_nobody(loaded: Connection) -> None:
 
 
 def _strip_accents(text: str) -> str:
-    import unicodedata
-
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, Final
+from typing import Annotated, Final
 
 import typer
 from rich.console import Console
@@ -24,11 +24,15 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 from rich.table import Table
+from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
 
 from casevault import __version__
 from casevault.errors import CasevaultError, InterchangeProblems
 from casevault.store import database_url, make_engine, require_current_schema, upgrade_schema
+from casevault.store.eoir import import_eoir_foia
 from casevault.store.interchange import Format, export_folder, import_folder
+from casevault.synth import write_court
 
 app = typer.Typer(
     name="casevault",
@@ -64,6 +68,16 @@ def _reported_errors() -> Iterator[None]:
     except CasevaultError as exc:
         errors.print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
         raise typer.Exit(ERROR_EXIT) from None
+
+
+@contextmanager
+def _engine(db: str | None) -> Iterator[Engine]:
+    """An engine for one command; its pooled connections are closed when the command ends."""
+    engine = make_engine(db)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
 
 
 class _FileProgress:
@@ -105,13 +119,12 @@ def version() -> None:
 def init(db: DbOption = None) -> None:
     """Create the database schema, or upgrade it to this release."""
     with _reported_errors():
-        revision = upgrade_schema(make_engine(db))
+        with _engine(db) as engine:
+            revision = upgrade_schema(engine)
         console.print(f"database ready at schema revision {revision}: {_display_url(db)}")
 
 
 def _display_url(db: str | None) -> str:
-    from sqlalchemy.engine import make_url
-
     return make_url(database_url(db)).render_as_string(hide_password=True)
 
 
@@ -139,8 +152,6 @@ def _format(fmt: str) -> Format:
 
 
 def _write_synthetic(out: Path, people: int, seed: int, fmt: Format) -> dict[str, int]:
-    from casevault.synth import write_court
-
     with _progress_bar() as progress:
         task = progress.add_task("people", total=people)
 
@@ -161,28 +172,24 @@ def import_(
 ) -> None:
     """Load an interchange folder; all of it or, on any problem, none of it."""
     with _reported_errors():
-        engine = make_engine(db)
-        require_current_schema(engine)
-        started = time.perf_counter()
-        if eoir_foia:
-            lines = _import_eoir(engine, folder)
-        else:
-            lines = _import_interchange(engine, folder)
-        elapsed = time.perf_counter() - started
+        with _engine(db) as engine:
+            require_current_schema(engine)
+            started = time.perf_counter()
+            load = _import_eoir if eoir_foia else _import_interchange
+            lines = load(engine, folder)
+            elapsed = time.perf_counter() - started
     for line in lines:
         console.print(line, highlight=False)
     console.print(f"imported in {elapsed:.1f} s")
 
 
-def _import_interchange(engine: Any, folder: Path) -> list[str]:
+def _import_interchange(engine: Engine, folder: Path) -> list[str]:
     with _progress_bar() as progress, engine.connect() as connection:
         report = import_folder(connection, folder, progress=_FileProgress(progress))
     return [*report.summary_lines(), f"total: {report.total_rows:,} rows"]
 
 
-def _import_eoir(engine: Any, folder: Path) -> list[str]:
-    from casevault.store.eoir import import_eoir_foia
-
+def _import_eoir(engine: Engine, folder: Path) -> list[str]:
     with _progress_bar() as progress, engine.connect() as connection, connection.begin():
         report = import_eoir_foia(connection, folder, progress=_FileProgress(progress))
     return report.summary_lines()
@@ -196,9 +203,8 @@ def export(
 ) -> None:
     """Write the whole database as an interchange folder."""
     with _reported_errors():
-        engine = make_engine(db)
-        require_current_schema(engine)
-        with _progress_bar() as progress, engine.connect() as connection:
+        with _engine(db) as engine, _progress_bar() as progress, engine.connect() as connection:
+            require_current_schema(engine)
             counts = export_folder(connection, folder, fmt=_format(fmt),
                                    progress=_FileProgress(progress))
     _print_counts(f"exported to {folder}", counts)
@@ -214,14 +220,14 @@ def demo(
     with _reported_errors():
         _reset_folder(folder)
         url = f"sqlite:///{(folder / 'casevault-demo.db').resolve()}"
-        engine = make_engine(url)
-        revision = upgrade_schema(engine)
-        console.print(f"fresh database {url} at schema revision {revision}")
-        court = folder / "court"
-        _write_synthetic(court, people, seed, "csv")
-        started = time.perf_counter()
-        lines = _import_interchange(engine, court)
-        elapsed = time.perf_counter() - started
+        with _engine(url) as engine:
+            revision = upgrade_schema(engine)
+            console.print(f"fresh database {url} at schema revision {revision}")
+            court = folder / "court"
+            _write_synthetic(court, people, seed, "csv")
+            started = time.perf_counter()
+            lines = _import_interchange(engine, court)
+            elapsed = time.perf_counter() - started
     for line in lines:
         console.print(line, highlight=False)
     console.print(f"[b]demo ready[/b]: {people:,} synthetic people imported in {elapsed:.1f} s "
@@ -237,6 +243,3 @@ def _reset_folder(folder: Path) -> None:
 
 def main() -> None:
     app()
-
-
-_: Callable[[], None] = main

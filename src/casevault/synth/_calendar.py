@@ -11,6 +11,8 @@ import random
 from datetime import UTC, date, datetime, timedelta
 from typing import Final
 
+from casevault.synth._draw import Weighted, number
+
 REFERENCE_DATE: Final = date(2026, 11, 1)
 """The default "today" of a synthetic court: hearings after it are in the future."""
 
@@ -21,10 +23,10 @@ _SATURDAY: Final = 5
 _DST_MONTHS: Final = range(4, 11)
 """April to October: months that are certainly daylight-saving time in the US."""
 
-ARRIVAL_YEAR_WEIGHTS: Final = (
+ARRIVAL_YEARS: Final = Weighted((
     (2013, 2), (2014, 3), (2015, 3), (2016, 4), (2017, 4), (2018, 5), (2019, 8),
     (2020, 3), (2021, 8), (2022, 12), (2023, 14), (2024, 12), (2025, 6), (2026, 4),
-)
+))
 """Relative number of arrivals per year: the backlog grew in waves, most recently."""
 
 
@@ -33,12 +35,12 @@ def day_between(rng: random.Random, start: date, end: date) -> date:
     span = (end - start).days
     if span <= 0:
         return start
-    return start + timedelta(days=rng.randint(0, span))
+    return start + timedelta(days=int(rng.random() * (span + 1)))
 
 
 def after(rng: random.Random, start: date, low: int, high: int) -> date:
     """A day ``low``..``high`` days after ``start``."""
-    return start + timedelta(days=rng.randint(low, high))
+    return start + timedelta(days=number(rng, low, high))
 
 
 def on_weekday(day: date) -> date:
@@ -51,8 +53,7 @@ def on_weekday(day: date) -> date:
 
 def arrival_day(rng: random.Random, today: date) -> date:
     """When a household came to the attention of the authorities (weighted by year)."""
-    years, weights = zip(*ARRIVAL_YEAR_WEIGHTS, strict=True)
-    year = rng.choices(years, weights)[0]
+    year = ARRIVAL_YEARS.pick(rng)
     start = date(year, 1, 1)
     end = min(date(year, 12, 31), today - timedelta(days=30))
     if end < start:
@@ -64,7 +65,7 @@ def birth_date(rng: random.Random, age: int, today: date) -> date:
     """A birthday that makes a person ``age`` years old on ``today``."""
     latest = today.replace(year=today.year - age) if not (today.month == 2 and today.day == 29) \
         else date(today.year - age, 2, 28)
-    return latest - timedelta(days=rng.randint(0, 364))
+    return latest - timedelta(days=number(rng, 0, 364))
 
 
 def court_time(day: date, local_hour: int, local_minute: int, utc_offset: int,

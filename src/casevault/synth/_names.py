@@ -18,6 +18,8 @@ from typing import Final
 
 from faker import Faker
 
+from casevault.synth._draw import pick
+
 _POOL_SIZE: Final = 400
 
 
@@ -134,10 +136,10 @@ class NamePool:
     family_female: tuple[str, ...]
 
     def given(self, rng: random.Random, female: bool) -> str:
-        return rng.choice(self.female if female else self.male)
+        return pick(rng, self.female if female else self.male)
 
     def family(self, rng: random.Random, female: bool) -> str:
-        return rng.choice(self.family_female if female else self.family_male)
+        return pick(rng, self.family_female if female else self.family_male)
 
 
 def _draw(faker: Faker, method: str) -> tuple[str, ...]:

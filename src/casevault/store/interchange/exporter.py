@@ -31,8 +31,8 @@ def export_folder(connection: Connection, folder: Path, *, fmt: Format = "csv",
             table = spec.table
             statement = select(*[table.c[name] for name in builder.fields]).order_by(
                 *table.primary_key.columns)
-            result = connection.execution_options(stream_results=True,
-                                                  yield_per=_STREAM_BATCH).execute(statement)
+            result = connection.execute(statement.execution_options(
+                stream_results=True, yield_per=_STREAM_BATCH))
             rows = 0
             for partition in result.partitions():
                 for row in partition:

@@ -1,0 +1,22 @@
+"""`make bench`: every benchmark, one after the other, each printing its ratios."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+BENCHES = ["bench_import.py", "bench_point_read.py"]
+
+
+def main() -> int:
+    here = Path(__file__).parent
+    status = 0
+    for name in BENCHES:
+        print(f"\n== {name}", flush=True)
+        status |= subprocess.call([sys.executable, str(here / name)], cwd=here)  # noqa: S603 -- our own scripts
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

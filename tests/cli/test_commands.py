@@ -1,0 +1,99 @@
+"""The command line end to end: init, synth, import, export, demo, and clear failures."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func, select
+from typer.testing import CliRunner
+
+from casevault.cli import app
+from casevault.store import make_engine, tables
+
+runner = CliRunner()
+
+
+def _run(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, list(args), catch_exceptions=False)
+    return result.exit_code, result.output
+
+
+def _persons(url: str) -> int:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            return connection.execute(select(func.count()).select_from(tables.persons)
+                                      ).scalar_one()
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'cli.db'}"
+
+
+def test_synth_init_import_export_round(tmp_path: Path, sqlite_url: str) -> None:
+    code, out = _run("synth", "--people", "60", "--seed", "3", str(tmp_path / "court"))
+    assert code == 0, out
+    assert (tmp_path / "court" / "persons.csv").exists()
+    code, out = _run("init", "--db", sqlite_url)
+    assert code == 0 and "schema revision" in out
+    code, out = _run("import", str(tmp_path / "court"), "--db", sqlite_url)
+    assert code == 0, out
+    assert "persons.csv: 60 rows" in out
+    assert _persons(sqlite_url) == 60
+    code, out = _run("export", str(tmp_path / "out"), "--db", sqlite_url, "--format", "parquet")
+    assert code == 0, out
+    assert (tmp_path / "out" / "persons.parquet").exists()
+
+
+def test_import_into_postgresql(tmp_path: Path, database_factory: Callable[[str], Engine]) -> None:
+    engine = database_factory("postgresql")
+    url = engine.url.render_as_string(hide_password=False)
+    assert _run("synth", "--people", "40", str(tmp_path / "court"))[0] == 0
+    code, out = _run("import", str(tmp_path / "court"), "--db", url)
+    assert code == 0, out
+    assert _persons(url) == 40
+
+
+def test_import_before_init_says_what_to_do(tmp_path: Path, sqlite_url: str) -> None:
+    assert _run("synth", "--people", "20", str(tmp_path / "court"))[0] == 0
+    code, out = _run("import", str(tmp_path / "court"), "--db", sqlite_url)
+    assert code == 2
+    assert "run `casevault init` first" in out
+
+
+def test_bad_row_is_reported_and_nothing_imported(tmp_path: Path, sqlite_url: str) -> None:
+    assert _run("synth", "--people", "30", str(tmp_path / "court"))[0] == 0
+    path = tmp_path / "court" / "cases.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    cells = lines[3].split(",")
+    cells[header.index("custody")] = "in-custody"
+    lines[3] = ",".join(cells)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert _run("init", "--db", sqlite_url)[0] == 0
+    code, out = _run("import", str(tmp_path / "court"), "--db", sqlite_url)
+    assert code == 2
+    assert "cases.csv line 4, column custody: not one of" in " ".join(out.split())
+    assert "nothing was imported" in out
+    assert _persons(sqlite_url) == 0
+
+
+def test_unknown_format_is_refused(tmp_path: Path) -> None:
+    code, out = _run("synth", "--people", "5", "--format", "xlsx", str(tmp_path / "x"))
+    assert code == 2 and "use csv or parquet" in out
+
+
+def test_demo_builds_a_fresh_database(tmp_path: Path) -> None:
+    code, out = _run("demo", "--people", "80", "--folder", str(tmp_path / "demo"))
+    assert code == 0, out
+    assert "demo ready" in out
+    database = tmp_path / "demo" / "casevault-demo.db"
+    assert _persons(f"sqlite:///{database}") == 80
+    code, out = _run("demo", "--people", "50", "--folder", str(tmp_path / "demo"))
+    assert code == 0, out
+    assert _persons(f"sqlite:///{database}") == 50
