@@ -94,3 +94,26 @@ class InterchangeProblems(InputError):
         super().__init__(f"{first}{suffix}; nothing was imported")
         self.problems = problems
         self.truncated = truncated
+
+
+class LedgerError(CasevaultError):
+    """The audit ledger could not do what was asked."""
+
+
+class LedgerUnavailable(LedgerError):
+    """The ledger could not be written; the access that needed it is refused (fail closed)."""
+
+
+class LedgerTampered(LedgerError):
+    """The ledger does not verify: an event, hash or checkpoint was changed, added or removed.
+
+    ``first_bad_index`` is the first leaf index found inconsistent, when known.
+    """
+
+    def __init__(self, message: str, *, first_bad_index: int | None = None) -> None:
+        super().__init__(message)
+        self.first_bad_index = first_bad_index
+
+
+class ProofInvalid(LedgerError):
+    """An inclusion or consistency proof, or a signature, does not verify."""
