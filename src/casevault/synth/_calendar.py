@@ -61,11 +61,10 @@ def arrival_day(rng: random.Random, today: date) -> date:
     return day_between(rng, start, end)
 
 
-def birth_date(rng: random.Random, age: int, today: date) -> date:
-    """A birthday that makes a person ``age`` years old on ``today``."""
-    latest = today.replace(year=today.year - age) if not (today.month == 2 and today.day == 29) \
-        else date(today.year - age, 2, 28)
-    return latest - timedelta(days=number(rng, 0, 364))
+def birth_date(rng: random.Random, age: int, on: date) -> date:
+    """A birthday that makes a person ``age`` years old on the day ``on``."""
+    anniversary = date(on.year - age, on.month, 28 if (on.month, on.day) == (2, 29) else on.day)
+    return anniversary - timedelta(days=number(rng, 0, 364))
 
 
 def court_time(day: date, local_hour: int, local_minute: int, utc_offset: int,

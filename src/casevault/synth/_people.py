@@ -91,9 +91,15 @@ class Household:
 
 @dataclass(frozen=True, slots=True)
 class _Name:
+    """A name as the generator builds it: family names kept apart (``da Conceição``)."""
+
     given: str
-    family: str
+    surnames: tuple[str, ...]
     aliases: tuple[str, ...]
+
+    @property
+    def family(self) -> str:
+        return " ".join(self.surnames)
 
 
 class PeopleSource:
@@ -183,7 +189,7 @@ class PeopleSource:
             if len(household.residents) >= limit:
                 break
             female = rng.random() < 0.45
-            name = _Name(pool.given(rng, female), head_name.family, ())
+            name = _Name(pool.given(rng, female), head_name.surnames, ())
             age = max(18, head_age + number(rng, -8, 8))
             sibling = self._add(household, Member.SIBLING, name, age, home, female=female)
             for other in siblings:
@@ -196,7 +202,7 @@ class PeopleSource:
         rng = self.rng
         female = rng.random() < 0.5
         own = self._name(household.nationality, female=female)
-        name = _Name(own.given, head_name.family, ()) if rng.random() < 0.5 else own
+        name = _Name(own.given, head_name.surnames, ()) if rng.random() < 0.5 else own
         relative = self._add(household, Member.EXTENDED, name, number(rng, 16, 45), home,
                              female=female)
         head = household.residents[0].person
@@ -254,12 +260,16 @@ class PeopleSource:
         if naming in _SHOWS_BOTH_NAMES:
             first, second = pool.family(rng, female), pool.family(rng, female)
             both = rng.random() < _SHOWS_BOTH_NAMES[naming]
-            family = f"{first} {second}" if both and first != second else first
+            surnames = (first, second) if both and first != second else (first,)
         elif naming is Naming.SLAVIC:
-            family = _feminine(pool.family(rng, False)) if female else pool.family(rng, False)
+            male = pool.family(rng, False)
+            surnames = (_feminine(male) if female else male,)
         else:
-            family = pool.family(rng, female)
-        return _Name(given, family, self._aliases(nationality, given, family))
+            surnames = (pool.family(rng, female),)
+        return self._named(nationality, given, surnames)
+
+    def _named(self, nationality: Nationality, given: str, surnames: tuple[str, ...]) -> _Name:
+        return _Name(given, surnames, self._aliases(nationality, given, surnames))
 
     def _partner_name(self, nationality: Nationality, head: _Name, head_female: bool,
                       female: bool) -> _Name:
@@ -270,37 +280,41 @@ class PeopleSource:
             self.rng.random() < _TAKES_PARTNER_NAME[naming]
         if not takes_name:
             return own
-        married = _feminine(head.family) if naming is Naming.SLAVIC else head.family
+        married = (_feminine(head.surnames[0]),) if naming is Naming.SLAVIC else head.surnames
         return _Name(own.given, married, (*own.aliases, f"{own.given} {own.family}"))
 
     def _child_name(self, nationality: Nationality, father: _Name | None,
                     mother: _Name | None, female: bool) -> _Name:
-        """Spanish: father's first family name, then mother's; elsewhere the father's name."""
+        """Spanish: father's first family name, then mother's; Portuguese: mother's last,
+        then father's last; elsewhere the father's name (the mother's if he is absent)."""
         rng = self.rng
         pool, naming = self.world.names[nationality.pool], nationality.naming
         given = pool.given(rng, female)
-        paternal = (father.family if father else pool.family(rng, False)).split(" ")[0]
+        fathers = father.surnames if father else (pool.family(rng, False),)
         if naming is Naming.SPANISH:
-            maternal = (mother.family if mother else pool.family(rng, True)).split(" ")[0]
-            family = f"{paternal} {maternal}" if maternal != paternal else paternal
+            mothers = mother.surnames if mother else (pool.family(rng, True),)
+            surnames = (fathers[0], mothers[0]) if mothers[0] != fathers[0] else fathers[:1]
         elif naming is Naming.PORTUGUESE and mother is not None:
-            family = f"{mother.family.split(' ')[-1]} {paternal}"
+            surnames = (mother.surnames[-1], fathers[-1]) \
+                if mother.surnames[-1] != fathers[-1] else fathers[-1:]
         elif naming is Naming.SLAVIC:
-            family = _feminine(paternal) if female else paternal
+            surnames = (_feminine(fathers[0]) if female else fathers[0],)
         elif father is None and mother is not None:
-            family = mother.family
+            surnames = mother.surnames
         else:
-            family = paternal
-        return _Name(given, family, self._aliases(nationality, given, family))
+            surnames = fathers
+        return self._named(nationality, given, surnames)
 
-    def _aliases(self, nationality: Nationality, given: str, family: str) -> tuple[str, ...]:
+    def _aliases(self, nationality: Nationality, given: str,
+                 surnames: tuple[str, ...]) -> tuple[str, ...]:
         """Other names a person is recorded under: spellings, short forms, a second identity."""
         rng = self.rng
         pool, naming = self.world.names[nationality.pool], nationality.naming
+        family = " ".join(surnames)
         full = f"{given} {family}"
         aliases: list[str] = []
-        if " " in family and naming is Naming.SPANISH and rng.random() < 0.15:
-            aliases.append(f"{given} {family.split(' ', maxsplit=1)[0]}")
+        if len(surnames) > 1 and rng.random() < 0.15:
+            aliases.append(f"{given} {surnames[0]}")
         if rng.random() < 0.12 and strip_accents(full) != full:
             aliases.append(strip_accents(full))
         variant = spelling_variant(full) or passport_spelling(full, nationality.pool)

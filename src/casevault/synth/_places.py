@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from functools import cache
 from typing import Final
 
 from faker import Faker
@@ -127,14 +128,23 @@ class PlacePools:
 
     @classmethod
     def draw(cls, seed: int, size: int) -> PlacePools:
+        streets, cities = _street_and_city_names(seed, size)
         faker = Faker("en_US")
-        faker.seed_instance(seed)
-        streets = tuple(str(faker.street_name()) for _ in range(size * 2))
-        cities = tuple(str(faker.city()) for _ in range(size))
+        faker.seed_instance(seed + 1)
         return cls(streets, cities, faker)
 
     def postal_code(self, state: str) -> str:
         return f"{int(self.faker.postcode_in_state(state)):05d}"
+
+
+@cache
+def _street_and_city_names(seed: int, size: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Fictional street and city names; remembered, as Faker takes a while to ask."""
+    faker = Faker("en_US")
+    faker.seed_instance(seed)
+    streets = tuple(str(faker.street_name()) for _ in range(size * 2))
+    cities = tuple(str(faker.city()) for _ in range(size))
+    return streets, cities
 
 
 def neighbourhoods(rng: random.Random, pools: PlacePools, state: str,

@@ -324,7 +324,7 @@ def _attorneys(world: World, site: CourtSite) -> Iterator[Attorney | User]:
         bar_state = site.court.state if rng.random() < 0.85 else pick(rng, sorted(STATES))
         attorney = Attorney(attorney_id, family, given, organization, bar_state)
         yield attorney
-        weight += rng.paretovariate(1.2)
+        weight += rng.paretovariate(1.4)
         site.attorneys.append(attorney_id)
         site.attorney_weights.append(weight)
         if rng.random() < ATTORNEY_USER_SHARE:

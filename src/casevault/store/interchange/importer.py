@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -169,6 +170,7 @@ class _Importer:
                  expected: dict[str, int], progress: Progress | None) -> None:
         self.connection = connection
         self.folder = folder.resolve()
+        self.folder_text = str(self.folder)
         self.files = files
         self.expected = expected
         self.progress = progress
@@ -218,8 +220,17 @@ class _FileImport:
         self.converters = [converter_for(column) for column in self.spec.columns]
         self.names = self.spec.column_names
         self.key_positions = [self.names.index(name) for name in self.spec.key]
+        self.single_key = self.key_positions[0] if len(self.key_positions) == 1 else None
+        self.required_positions = [i for i, c in enumerate(self.spec.columns) if c.required]
+        self.reference_checks = [
+            (i, c.name, [importer.known[target] for target in c.references])
+            for i, c in enumerate(self.spec.columns) if c.references
+        ]
+        self.ranges = [(start, end, self.names.index(start), self.names.index(end))
+                       for start, end in self.spec.date_ranges]
         self.existing = importer.known.get(self.spec.name, set()).copy()
-        self.seen: dict[tuple[str, ...], int] = {}
+        self.own_keys = importer.known.get(self.spec.name, set())
+        self.seen: dict[Any, int] = {}
         self.deferred: list[tuple[int, str, str]] = []
         self.updated = 0
         self.shaper = _Shaper.for_spec(self)
@@ -255,71 +266,86 @@ class _FileImport:
         self.importer.problems.add(self.label, line, column, message)
 
     def _check(self, line: int, cells: list[str | None]) -> Row | None:
-        values: Row = []
-        ok = True
-        for column, convert, text in zip(self.spec.columns, self.converters, cells, strict=True):
-            if text is None:
-                if column.required:
-                    self._problem(line, column.name, "is required but empty")
-                    ok = False
-                values.append(None)
-                continue
-            try:
-                values.append(convert(text))
-            except Problem as problem:
-                self._problem(line, column.name, str(problem))
-                ok = False
-                values.append(None)
-        if not ok:
-            return None
+        """The fast path converts a whole row at once; any doubt goes to the careful path."""
+        for position in self.required_positions:
+            if cells[position] is None:
+                return self._check_carefully(line, cells)
+        try:
+            values: Row = [None if text is None else convert(text)
+                           for convert, text in zip(self.converters, cells, strict=True)]
+        except Problem:
+            return self._check_carefully(line, cells)
         if not (self._check_key(line, values) & self._check_references(line, values)
                 & self._check_ranges(line, values)):
             return None
         return values
 
+    def _check_carefully(self, line: int, cells: list[str | None]) -> Row | None:
+        """Report every problem of a row that failed the fast path."""
+        for column, convert, text in zip(self.spec.columns, self.converters, cells, strict=True):
+            if text is None:
+                if column.required:
+                    self._problem(line, column.name, "is required but empty")
+                continue
+            try:
+                convert(text)
+            except Problem as problem:
+                self._problem(line, column.name, str(problem))
+        return None
+
     def _check_key(self, line: int, values: Row) -> bool:
-        key = tuple(values[p] for p in self.key_positions)
+        if self.single_key is not None:
+            key: Any = values[self.single_key]
+        else:
+            key = tuple(values[p] for p in self.key_positions)
         first = self.seen.get(key)
         if first is not None:
-            shown = ", ".join(f"{n}={v}" for n, v in zip(self.spec.key, key, strict=True))
+            shown = ", ".join(f"{n}={v}" for n, v in zip(
+                self.spec.key, key if isinstance(key, tuple) else (key,), strict=True))
             self._problem(line, self.spec.key[0], f"duplicate key {shown} (first on line {first})")
             return False
         self.seen[key] = line
-        if len(key) == 1:
-            if key[0] in self.existing:
+        if self.single_key is not None:
+            if key in self.existing:
                 self.updated += 1
-            if self.spec.name in self.importer.known:
-                self.importer.known[self.spec.name].add(key[0])
+            self.own_keys.add(key)
         return True
 
     def _check_references(self, line: int, values: Row) -> bool:
         ok = True
-        for column, value in zip(self.spec.columns, values, strict=True):
-            if value is None or not column.references:
+        for position, name, targets in self.reference_checks:
+            value = values[position]
+            if value is None:
                 continue
-            known = self.importer.known
-            if any(value in known[target] for target in column.references):
-                continue
-            if column.references == (self.spec.name,):
-                self.deferred.append((line, column.name, value))
-                continue
-            target = column.references[0]
-            if target in _AUTO_CREATED and target not in self.importer.files:
-                self.importer.create_from_code(target, value)
-                continue
-            where = " or ".join(f"{t}" for t in column.references)
-            self._problem(line, column.name,
-                          f"refers to {value!r}, which is not in {where} (file or database)")
-            ok = False
+            found = False
+            for known in targets:
+                if value in known:
+                    found = True
+                    break
+            if not found:
+                ok = self._unknown_reference(line, position, name, value) and ok
         if self.spec.name == "relatives" and values[0] == values[1]:
             self._problem(line, "relative_id", "a person cannot be their own relative")
             ok = False
         return ok
 
+    def _unknown_reference(self, line: int, position: int, name: str, value: str) -> bool:
+        references = self.spec.columns[position].references
+        if references == (self.spec.name,):
+            self.deferred.append((line, name, value))
+            return True
+        target = references[0]
+        if target in _AUTO_CREATED and target not in self.importer.files:
+            self.importer.create_from_code(target, value)
+            return True
+        self._problem(line, name, f"refers to {value!r}, which is not in "
+                                  f"{' or '.join(references)} (file or database)")
+        return False
+
     def _check_ranges(self, line: int, values: Row) -> bool:
         ok = True
-        for start, end in self.spec.date_ranges:
-            first, last = values[self.names.index(start)], values[self.names.index(end)]
+        for start, end, first_position, last_position in self.ranges:
+            first, last = values[first_position], values[last_position]
             if first is not None and last is not None and last < first:
                 self._problem(line, end, f"is before {start}")
                 ok = False
@@ -414,13 +440,14 @@ class _DocumentShaper(_Shaper):
         self.loader.add(shaped)
 
     def _read_content(self, relative: str) -> bytes:
-        folder = self.file_import.importer.folder
-        path = (folder / relative).resolve()
+        folder = self.file_import.importer.folder_text
+        path = os.path.realpath(os.path.join(folder, relative))  # noqa: PTH118
         label = self.file_import.label
-        if not path.is_relative_to(folder) or not path.is_file():
+        if not path.startswith(folder + os.sep) or not os.path.isfile(path):  # noqa: PTH113
             raise InterchangeError(label, f"content file {relative!r} is not in the folder",
                                    column="content_path")
-        if path.stat().st_size > MAX_DOCUMENT_BYTES:
+        if os.path.getsize(path) > MAX_DOCUMENT_BYTES:  # noqa: PTH202
             raise InterchangeError(label, f"content file {relative!r} is larger than 25 MB",
                                    column="content_path")
-        return path.read_bytes()
+        with open(path, "rb") as handle:  # noqa: PTH123 -- os.path is markedly faster per file
+            return handle.read()

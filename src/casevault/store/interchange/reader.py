@@ -72,6 +72,7 @@ def _read_csv(table_file: TableFile) -> Iterator[tuple[int, Cells]]:
             if header is None:
                 raise InterchangeError(table_file.label, "the file is empty (no header row)")
             positions = _column_positions(table_file, [name.strip() for name in header])
+            in_order = positions == list(range(len(positions)))
             width = len(header)
             for raw in reader:
                 line = reader.line_num
@@ -80,7 +81,10 @@ def _read_csv(table_file: TableFile) -> Iterator[tuple[int, Cells]]:
                         continue
                     msg = f"has {len(raw)} fields, the header has {width}"
                     raise InterchangeError(table_file.label, msg, line=line)
-                yield line, [_cell(raw[p]) if p is not None else None for p in positions]
+                if in_order:
+                    yield line, [cell.strip() or None for cell in raw]
+                else:
+                    yield line, [_cell(raw[p]) if p is not None else None for p in positions]
     except UnicodeDecodeError:
         raise InterchangeError(table_file.label, f"is not valid UTF-8 (after line {line})",
                                line=line + 1) from None

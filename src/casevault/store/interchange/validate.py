@@ -31,6 +31,7 @@ _POSTAL = re.compile(r"[0-9]{5}(-[0-9]{4})?")
 _PHONE_CHARS = re.compile(r"[0-9+()\-. x]{7,32}")
 _EMAIL = re.compile(r"[^@\s]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9\-]{0,62}\.)+[A-Za-z]{2,63}")
 _PATH = re.compile(r"[A-Za-z0-9._\-]+(?:/[A-Za-z0-9._\-]+)*")
+_LINE_BREAK = re.compile(r"[\r\n\x00]")
 _MILITARY_STATES: Final = frozenset({"AA", "AE", "AP"})
 
 Converter = Callable[[str], str]
@@ -65,7 +66,7 @@ def _free_text(text: str) -> str:
     if len(text) > MAX_TEXT:
         msg = f"longer than {MAX_TEXT} characters"
         raise Problem(msg)
-    if any(ch in text for ch in "\r\n\x00"):
+    if _LINE_BREAK.search(text):
         msg = "contains a line break or NUL character"
         raise Problem(msg)
     return text
