@@ -5,6 +5,10 @@ name a person is known by, keyed for look-up). Constraints are declared here
 and checked by the database as a second line of defence; importers check them
 first so that errors name the file, line and column.
 
+Tables with short rows and text keys are ``WITHOUT ROWID`` on SQLite: the row lives
+in its primary-key B-tree, so each insert updates one tree fewer (documents, whose
+rows carry content, keep their rowid).
+
 Instants are stored as UTC (``timestamptz`` on PostgreSQL, naive UTC text on
 SQLite); dates as ``date``.
 """
@@ -56,6 +60,7 @@ courts = Table(
     Column("name", Text, nullable=False),
     Column("city", Text),
     Column("state", String(2)),
+    sqlite_with_rowid=False,
 )
 
 facilities = Table(
@@ -65,6 +70,7 @@ facilities = Table(
     Column("city", Text),
     Column("state", String(2)),
     Column("court_code", CODE, ForeignKey("courts.court_code")),
+    sqlite_with_rowid=False,
 )
 
 persons = Table(
@@ -85,6 +91,7 @@ persons = Table(
     Column("postal_code", String(10)),
     Column("phone", String(32)),
     Column("email", Text),
+    sqlite_with_rowid=False,
 )
 
 person_names = Table(
@@ -103,6 +110,7 @@ person_addresses = Table(
     Column("state", String(2)),
     Column("postal_code", String(10)),
     Column("valid_to", Date),
+    sqlite_with_rowid=False,
 )
 
 relatives = Table(
@@ -110,6 +118,7 @@ relatives = Table(
     Column("person_id", ID, ForeignKey("persons.person_id"), primary_key=True),
     Column("relative_id", ID, ForeignKey("persons.person_id"), primary_key=True, index=True),
     Column("relation", String(16), nullable=False),
+    sqlite_with_rowid=False,
 )
 
 attorneys = Table(
@@ -119,6 +128,7 @@ attorneys = Table(
     Column("given_name", Text),
     Column("organization", Text),
     Column("bar_state", String(2)),
+    sqlite_with_rowid=False,
 )
 
 users = Table(
@@ -137,6 +147,7 @@ users = Table(
     Column("email", Text),
     Column("active_from", Date, nullable=False),
     Column("active_to", Date),
+    sqlite_with_rowid=False,
 )
 
 cases = Table(
@@ -151,6 +162,7 @@ cases = Table(
     Column("opened_on", Date, nullable=False),
     Column("closed_on", Date),
     _ref("lead_case_id", "cases.case_id", nullable=True, deferred=True),
+    sqlite_with_rowid=False,
 )
 
 representations = Table(
@@ -159,6 +171,7 @@ representations = Table(
     Column("attorney_id", ID, ForeignKey("attorneys.attorney_id"), primary_key=True, index=True),
     Column("started_on", Date, primary_key=True),
     Column("ended_on", Date),
+    sqlite_with_rowid=False,
 )
 
 hearings = Table(
@@ -171,6 +184,7 @@ hearings = Table(
     Column("outcome", String(16)),
     Column("interpreter_language", String(3)),
     Column("adjournment_reason", Text),
+    sqlite_with_rowid=False,
 )
 
 applications = Table(
@@ -181,6 +195,7 @@ applications = Table(
     Column("filed_on", Date, nullable=False),
     Column("decision", String(16)),
     Column("decided_on", Date),
+    sqlite_with_rowid=False,
 )
 
 charges = Table(
@@ -189,6 +204,7 @@ charges = Table(
     Column("case_id", ID, ForeignKey("cases.case_id"), nullable=False, index=True),
     Column("charge", Text, nullable=False),
     Column("status", Text),
+    sqlite_with_rowid=False,
 )
 
 encounters = Table(
@@ -199,6 +215,7 @@ encounters = Table(
     Column("occurred_on", Date, nullable=False),
     Column("kind", String(16), nullable=False),
     Column("outcome", String(16), nullable=False),
+    sqlite_with_rowid=False,
 )
 
 documents = Table(
@@ -222,6 +239,7 @@ assignments = Table(
     Column("capacity", String(16), primary_key=True),
     Column("started_on", Date, primary_key=True),
     Column("ended_on", Date),
+    sqlite_with_rowid=False,
 )
 
 LOAD_ORDER: tuple[Table, ...] = (

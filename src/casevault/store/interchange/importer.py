@@ -14,14 +14,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import operator
 import os
+import stat
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Table, select
 
 from casevault.domain.names import fold, name_key
 from casevault.errors import (
@@ -31,7 +33,13 @@ from casevault.errors import (
     InterchangeProblems,
 )
 from casevault.store import tables
-from casevault.store.bulk import TableLoader, delete_matching, open_loader
+from casevault.store.bulk import (
+    TableLoader,
+    delete_matching,
+    is_empty,
+    open_loader,
+    rebuilt_afterwards,
+)
 from casevault.store.interchange.reader import TableFile, read_rows
 from casevault.store.interchange.spec import (
     FILES,
@@ -42,7 +50,7 @@ from casevault.store.interchange.spec import (
     MANIFEST_FILE,
     FileSpec,
 )
-from casevault.store.interchange.validate import Problem, converter_for
+from casevault.store.interchange.validate import Problem, bulk_converter_for, converter_for
 
 MAX_PROBLEMS: Final = 20
 MAX_DOCUMENT_BYTES: Final = 25 * 1024 * 1024
@@ -218,6 +226,7 @@ class _FileImport:
         self.spec: FileSpec = table_file.spec
         self.label = table_file.label
         self.converters = [converter_for(column) for column in self.spec.columns]
+        self.bulk_converters = [bulk_converter_for(column) for column in self.spec.columns]
         self.names = self.spec.column_names
         self.key_positions = [self.names.index(name) for name in self.spec.key]
         self.single_key = self.key_positions[0] if len(self.key_positions) == 1 else None
@@ -233,30 +242,129 @@ class _FileImport:
         self.seen: dict[Any, int] = {}
         self.deferred: list[tuple[int, str, str]] = []
         self.updated = 0
+        self.fresh = is_empty(importer.connection, self.spec.table)
         self.shaper = _Shaper.for_spec(self)
 
     def run(self) -> FileSummary:
-        batch: list[Row] = []
+        """Load the file; an empty table is loaded like a restore (indexes rebuilt at the end)."""
+        with ExitStack() as stack:
+            if self.fresh:
+                for table in self.shaper.tables:
+                    stack.enter_context(rebuilt_afterwards(self.importer.connection, table))
+            return self._load()
+
+    def _load(self) -> FileSummary:
         rows = 0
+        lines: list[int] = []
+        batch: list[list[str | None]] = []
         for line, cells in read_rows(self.table_file):
-            values = self._check(line, cells)
-            if self.importer.problems.full:
-                break
-            if values is None:
-                continue
-            rows += 1
-            if not self.importer.problems:
-                batch.append(values)
-                if len(batch) >= _BATCH:
-                    self.shaper.write(batch)
-                    batch = []
-                    self._report(rows)
+            lines.append(line)
+            batch.append(cells)
+            if len(batch) >= _BATCH:
+                rows += self._take(lines, batch)
+                lines, batch = [], []
+                if self.importer.problems.full:
+                    break
+                self._report(rows)
+        if not self.importer.problems.full:
+            rows += self._take(lines, batch)
         self._check_deferred()
         if not self.importer.problems:
-            self.shaper.write(batch)
             self.shaper.finish()
             self._report(rows)
         return FileSummary(self.spec.name, self.label, rows, self.updated)
+
+    def _take(self, lines: list[int], batch: list[list[str | None]]) -> int:
+        """Check a batch (whole columns at once, else row by row) and write it if all is well."""
+        checked = self._check_batch(lines, batch)
+        if checked is None:
+            checked = []
+            for line, cells in zip(lines, batch, strict=True):
+                values = self._check(line, cells)
+                if self.importer.problems.full:
+                    break
+                if values is not None:
+                    checked.append(values)
+        if not self.importer.problems:
+            self.shaper.write(checked)
+        return len(checked)
+
+    def _check_batch(self, lines: list[int],
+                     batch: list[list[str | None]]) -> list[Sequence[Any]] | None:
+        """Whole-column checks; None sends the batch down the row-by-row path.
+
+        Nothing is remembered (keys, references) unless the whole batch passes, so
+        the row-by-row path starts from the same state.
+        """
+        if not batch:
+            return []
+        columns = self._converted_columns(batch)
+        if columns is None:
+            return None
+        keys: list[Any] = (list(columns[self.single_key]) if self.single_key is not None
+                           else list(zip(*(columns[p] for p in self.key_positions), strict=True)))
+        key_set = set(keys)
+        if len(key_set) != len(keys) or not key_set.isdisjoint(self.seen):
+            return None
+        deferred = self._batch_references(lines, columns, key_set)
+        if deferred is None or not self._batch_ranges_hold(columns):
+            return None
+        if self.spec.name == "relatives" and any(map(operator.eq, columns[0], columns[1])):
+            return None
+        self.deferred.extend(deferred)
+        self.seen.update(zip(keys, lines, strict=True))
+        if self.single_key is not None:
+            self.updated += len(key_set & self.existing)
+            self.own_keys.update(key_set)
+        return list(zip(*columns, strict=True))
+
+    def _converted_columns(self, batch: list[list[str | None]]) -> list[Sequence[Any]] | None:
+        columns: list[Sequence[Any]] = []
+        for column, bulk, values in zip(self.spec.columns, self.bulk_converters,
+                                        zip(*batch, strict=True), strict=True):
+            if None not in values:
+                converted = bulk(list(values))
+                if converted is None:
+                    return None
+                columns.append(converted)
+                continue
+            if column.required:
+                return None
+            texts = [value for value in values if value is not None]
+            converted = bulk(texts) if texts else texts
+            if converted is None:
+                return None
+            if converted is texts:
+                columns.append(values)
+            else:
+                replacements = iter(converted)
+                columns.append(tuple(None if v is None else next(replacements) for v in values))
+        return columns
+
+    def _batch_references(self, lines: list[int], columns: list[Sequence[Any]],
+                          batch_keys: set[Any]) -> list[tuple[int, str, str]] | None:
+        """Deferred self-references of the batch, or None if any reference is unknown."""
+        deferred: list[tuple[int, str, str]] = []
+        for position, name, targets in self.reference_checks:
+            unknown = set(columns[position])
+            unknown.discard(None)
+            for known in targets:
+                unknown -= known
+            if not unknown:
+                continue
+            if self.spec.columns[position].references != (self.spec.name,):
+                return None
+            unknown -= batch_keys
+            deferred += [(line, name, value) for line, value
+                         in zip(lines, columns[position], strict=True) if value in unknown]
+        return deferred
+
+    def _batch_ranges_hold(self, columns: list[Sequence[Any]]) -> bool:
+        for _start, _end, first_position, last_position in self.ranges:
+            for first, last in zip(columns[first_position], columns[last_position], strict=True):
+                if first is not None and last is not None and last < first:
+                    return False
+        return True
 
     def _report(self, rows: int) -> None:
         if self.importer.progress is not None:
@@ -267,6 +375,7 @@ class _FileImport:
 
     def _check(self, line: int, cells: list[str | None]) -> Row | None:
         """The fast path converts a whole row at once; any doubt goes to the careful path."""
+        cells = [None if text is None else text.strip() or None for text in cells]
         for position in self.required_positions:
             if cells[position] is None:
                 return self._check_carefully(line, cells)
@@ -365,8 +474,10 @@ class _Shaper:
 
     def __init__(self, file_import: _FileImport, columns: Sequence[str]) -> None:
         self.file_import = file_import
+        self.tables: tuple[Table, ...] = (file_import.spec.table,)
         self.loader: TableLoader = open_loader(file_import.importer.connection,
-                                               file_import.spec.table, columns)
+                                               file_import.spec.table, columns,
+                                               fresh=file_import.fresh)
 
     @staticmethod
     def for_spec(file_import: _FileImport) -> _Shaper:
@@ -377,7 +488,7 @@ class _Shaper:
             return _DocumentShaper(file_import)
         return _Shaper(file_import, file_import.spec.column_names)
 
-    def write(self, batch: list[Row]) -> None:
+    def write(self, batch: Sequence[Sequence[Any]]) -> None:
         self.loader.add(batch)
 
     def finish(self) -> None:
@@ -391,19 +502,21 @@ class _PersonShaper(_Shaper):
         columns = (*file_import.spec.column_names, "name_key")
         super().__init__(file_import, columns)
         self.names_loader = open_loader(file_import.importer.connection, tables.person_names,
-                                        ("person_id", "name_key"), on_conflict="ignore")
+                                        ("person_id", "name_key"), on_conflict="ignore",
+                                        fresh=file_import.fresh)
+        self.tables = (tables.persons, tables.person_names)
         index = file_import.spec.column_names.index
         self.family, self.given, self.aliases = (index("family_name"), index("given_name"),
                                                  index("other_names"))
 
-    def write(self, batch: list[Row]) -> None:
+    def write(self, batch: Sequence[Sequence[Any]]) -> None:
         if not batch:
             return
         connection = self.file_import.importer.connection
         returning = [row[0] for row in batch if row[0] in self.file_import.existing]
         if returning:
             delete_matching(connection, tables.person_names, "person_id", returning)
-        shaped: list[Row] = []
+        shaped: list[list[Any]] = []
         keys: list[tuple[str, str]] = []
         for row in batch:
             primary = name_key(row[self.family], row[self.given])
@@ -428,26 +541,56 @@ class _DocumentShaper(_Shaper):
         self.path_position = names.index("content_path")
         columns = [n for n in names if n != "content_path"] + ["content", "content_sha256"]
         super().__init__(file_import, columns)
+        self.checked_directories: dict[str, bool] = {}
 
-    def write(self, batch: list[Row]) -> None:
-        shaped = []
-        for row in batch:
-            relative = row[self.path_position]
-            content = self._read_content(relative) if relative is not None else None
-            digest = hashlib.sha256(content).hexdigest() if content is not None else None
-            shaped.append([v for i, v in enumerate(row) if i != self.path_position]
-                          + [content, digest])
-        self.loader.add(shaped)
+    def write(self, batch: Sequence[Sequence[Any]]) -> None:
+        position = self.path_position
+        for directory in {row[position].rpartition("/")[0] for row in batch
+                          if row[position] is not None}:
+            self._require_inside(directory)
+        contents = [None if row[position] is None else self._read_content(row[position])
+                    for row in batch]
+        self.loader.add([
+            (*row[:position], *row[position + 1:], content,
+             hashlib.sha256(content).hexdigest() if content is not None else None)
+            for row, content in zip(batch, contents, strict=True)
+        ])
+
+    def _require_inside(self, directory: str) -> None:
+        if directory and not self._directory_is_inside(directory):
+            raise InterchangeError(self.file_import.label,
+                                   f"content folder {directory!r} is not inside the folder",
+                                   column="content_path")
 
     def _read_content(self, relative: str) -> bytes:
-        folder = self.file_import.importer.folder_text
-        path = os.path.realpath(os.path.join(folder, relative))  # noqa: PTH118
+        """The content file, refusing anything that is not a plain file inside the folder.
+
+        The path was checked to be relative with no ``..``, and its directory to be a
+        real directory inside the folder (``write``); opening with O_NOFOLLOW refuses
+        a symbolic link as the file itself.
+        """
         label = self.file_import.label
-        if not path.startswith(folder + os.sep) or not os.path.isfile(path):  # noqa: PTH113
-            raise InterchangeError(label, f"content file {relative!r} is not in the folder",
-                                   column="content_path")
-        if os.path.getsize(path) > MAX_DOCUMENT_BYTES:  # noqa: PTH202
+        path = f"{self.file_import.importer.folder_text}/{relative}"
+        try:
+            descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        except OSError:
+            raise InterchangeError(label, f"content file {relative!r} cannot be read "
+                                   "(missing, or a link)", column="content_path") from None
+        with os.fdopen(descriptor, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                raise InterchangeError(label, f"content file {relative!r} is not a file",
+                                       column="content_path")
+            content = handle.read(MAX_DOCUMENT_BYTES + 1)
+        if len(content) > MAX_DOCUMENT_BYTES:
             raise InterchangeError(label, f"content file {relative!r} is larger than 25 MB",
                                    column="content_path")
-        with open(path, "rb") as handle:  # noqa: PTH123 -- os.path is markedly faster per file
-            return handle.read()
+        return content
+
+    def _directory_is_inside(self, directory: str) -> bool:
+        known = self.checked_directories.get(directory)
+        if known is None:
+            folder = self.file_import.importer.folder_text
+            real = os.path.realpath(f"{folder}/{directory}")
+            known = real.startswith(folder + os.sep) and os.path.isdir(real)  # noqa: PTH112
+            self.checked_directories[directory] = known
+        return known

@@ -1,8 +1,10 @@
 """Reading interchange table files (CSV or Parquet) into rows of text.
 
 A reader checks the header against the file's declaration, then yields each data
-row as ``(line, cells)``: ``cells`` follows the declared column order, holds
-stripped text, and ``None`` for an empty cell or an absent extension column.
+row as ``(line, cells)``: ``cells`` follows the declared column order, holds the
+text as written, and ``None`` for an empty cell or an absent extension column.
+(Surrounding spaces are the importer's business: it strips them where a cell is
+checked one by one, and its whole-column checks send any such cell there.)
 Typed Parquet columns (dates, timestamps) are turned into their interchange
 text so that both formats pass the same checks.
 """
@@ -82,20 +84,15 @@ def _read_csv(table_file: TableFile) -> Iterator[tuple[int, Cells]]:
                     msg = f"has {len(raw)} fields, the header has {width}"
                     raise InterchangeError(table_file.label, msg, line=line)
                 if in_order:
-                    yield line, [cell.strip() or None for cell in raw]
+                    yield line, [cell or None for cell in raw]
                 else:
-                    yield line, [_cell(raw[p]) if p is not None else None for p in positions]
+                    yield line, [raw[p] or None if p is not None else None for p in positions]
     except UnicodeDecodeError:
         raise InterchangeError(table_file.label, f"is not valid UTF-8 (after line {line})",
                                line=line + 1) from None
     except csv.Error as exc:
         raise InterchangeError(table_file.label, f"is not well-formed CSV ({exc})",
                                line=line + 1) from None
-
-
-def _cell(text: str) -> str | None:
-    stripped = text.strip()
-    return stripped or None
 
 
 def _parquet_text(value: Any) -> str | None:
@@ -106,7 +103,7 @@ def _parquet_text(value: Any) -> str | None:
         return moment.astimezone(UTC).isoformat()
     if isinstance(value, date):
         return value.isoformat()
-    return _cell(str(value))
+    return str(value) or None
 
 
 def _read_parquet(table_file: TableFile) -> Iterator[tuple[int, Cells]]:

@@ -26,6 +26,7 @@ def upgrade() -> None:
         sa.Column("organization", sa.Text(), nullable=True),
         sa.Column("bar_state", sa.String(length=2), nullable=True),
         sa.PrimaryKeyConstraint("attorney_id", name=op.f("pk_attorneys")),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "courts",
@@ -34,6 +35,7 @@ def upgrade() -> None:
         sa.Column("city", sa.Text(), nullable=True),
         sa.Column("state", sa.String(length=2), nullable=True),
         sa.PrimaryKeyConstraint("court_code", name=op.f("pk_courts")),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "persons",
@@ -55,6 +57,7 @@ def upgrade() -> None:
         sa.Column("email", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("person_id", name=op.f("pk_persons")),
         sa.UniqueConstraint("a_number", name=op.f("uq_persons_a_number")),
+        sqlite_with_rowid=False,
     )
     with op.batch_alter_table("persons", schema=None) as batch_op:
         batch_op.create_index(
@@ -79,6 +82,7 @@ def upgrade() -> None:
         sa.Column("active_from", sa.Date(), nullable=False),
         sa.Column("active_to", sa.Date(), nullable=True),
         sa.PrimaryKeyConstraint("user_id", name=op.f("pk_users")),
+        sqlite_with_rowid=False,
     )
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_users_office_code"), ["office_code"], unique=False)
@@ -95,6 +99,7 @@ def upgrade() -> None:
             ["person_id"], ["persons.person_id"], name=op.f("fk_encounters_person_id_persons")
         ),
         sa.PrimaryKeyConstraint("encounter_id", name=op.f("pk_encounters")),
+        sqlite_with_rowid=False,
     )
     with op.batch_alter_table("encounters", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_encounters_person_id"), ["person_id"], unique=False)
@@ -110,6 +115,7 @@ def upgrade() -> None:
             ["court_code"], ["courts.court_code"], name=op.f("fk_facilities_court_code_courts")
         ),
         sa.PrimaryKeyConstraint("facility_code", name=op.f("pk_facilities")),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "person_addresses",
@@ -124,6 +130,7 @@ def upgrade() -> None:
             ["person_id"], ["persons.person_id"], name=op.f("fk_person_addresses_person_id_persons")
         ),
         sa.PrimaryKeyConstraint("person_id", "valid_from", name=op.f("pk_person_addresses")),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "person_names",
@@ -150,6 +157,7 @@ def upgrade() -> None:
             ["relative_id"], ["persons.person_id"], name=op.f("fk_relatives_relative_id_persons")
         ),
         sa.PrimaryKeyConstraint("person_id", "relative_id", name=op.f("pk_relatives")),
+        sqlite_with_rowid=False,
     )
     with op.batch_alter_table("relatives", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_relatives_relative_id"), ["relative_id"], unique=False)
@@ -185,6 +193,7 @@ def upgrade() -> None:
             ["person_id"], ["persons.person_id"], name=op.f("fk_cases_person_id_persons")
         ),
         sa.PrimaryKeyConstraint("case_id", name=op.f("pk_cases")),
+        sqlite_with_rowid=False,
     )
     with op.batch_alter_table("cases", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_cases_court_code"), ["court_code"], unique=False)
@@ -202,6 +211,7 @@ def upgrade() -> None:
             ["case_id"], ["cases.case_id"], name=op.f("fk_applications_case_id_cases")
         ),
         sa.PrimaryKeyConstraint("application_id", name=op.f("pk_applications")),
+        sqlite_with_rowid=False,
     )
     with op.batch_alter_table("applications", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_applications_case_id"), ["case_id"], unique=False)
@@ -222,6 +232,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint(
             "user_id", "case_id", "capacity", "started_on", name=op.f("pk_assignments")
         ),
+        sqlite_with_rowid=False,
     )
     with op.batch_alter_table("assignments", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_assignments_case_id"), ["case_id"], unique=False)
@@ -236,6 +247,7 @@ def upgrade() -> None:
             ["case_id"], ["cases.case_id"], name=op.f("fk_charges_case_id_cases")
         ),
         sa.PrimaryKeyConstraint("charge_id", name=op.f("pk_charges")),
+        sqlite_with_rowid=False,
     )
     with op.batch_alter_table("charges", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_charges_case_id"), ["case_id"], unique=False)
@@ -257,6 +269,7 @@ def upgrade() -> None:
             ["judge_user_id"], ["users.user_id"], name=op.f("fk_hearings_judge_user_id_users")
         ),
         sa.PrimaryKeyConstraint("hearing_id", name=op.f("pk_hearings")),
+        sqlite_with_rowid=False,
     )
     with op.batch_alter_table("hearings", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_hearings_case_id"), ["case_id"], unique=False)
@@ -284,6 +297,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint(
             "case_id", "attorney_id", "started_on", name=op.f("pk_representations")
         ),
+        sqlite_with_rowid=False,
     )
     with op.batch_alter_table("representations", schema=None) as batch_op:
         batch_op.create_index(
