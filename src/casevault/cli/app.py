@@ -171,13 +171,12 @@ def import_(
     db: DbOption = None,
 ) -> None:
     """Load an interchange folder; all of it or, on any problem, none of it."""
-    with _reported_errors():
-        with _engine(db) as engine:
-            require_current_schema(engine)
-            started = time.perf_counter()
-            load = _import_eoir if eoir_foia else _import_interchange
-            lines = load(engine, folder)
-            elapsed = time.perf_counter() - started
+    with _reported_errors(), _engine(db) as engine:
+        require_current_schema(engine)
+        started = time.perf_counter()
+        load = _import_eoir if eoir_foia else _import_interchange
+        lines = load(engine, folder)
+        elapsed = time.perf_counter() - started
     for line in lines:
         console.print(line, highlight=False)
     console.print(f"imported in {elapsed:.1f} s")
@@ -202,11 +201,11 @@ def export(
     db: DbOption = None,
 ) -> None:
     """Write the whole database as an interchange folder."""
-    with _reported_errors():
-        with _engine(db) as engine, _progress_bar() as progress, engine.connect() as connection:
-            require_current_schema(engine)
-            counts = export_folder(connection, folder, fmt=_format(fmt),
-                                   progress=_FileProgress(progress))
+    with (_reported_errors(), _engine(db) as engine, _progress_bar() as progress,
+          engine.connect() as connection):
+        require_current_schema(engine)
+        counts = export_folder(connection, folder, fmt=_format(fmt),
+                               progress=_FileProgress(progress))
     _print_counts(f"exported to {folder}", counts)
 
 
