@@ -65,7 +65,14 @@ def make_engine(url: str | None = None, **options: Any) -> Engine:
 
 
 def _begin_sqlite(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN")
+    """``BEGIN``, or ``BEGIN IMMEDIATE`` for connections that will write at once.
+
+    A connection opened with ``execution_options(sqlite_begin="IMMEDIATE")`` takes
+    the write lock when its transaction starts, so a writer (the ledger) learns at
+    the start, not half-way, whether another process holds the log.
+    """
+    mode = connection.get_execution_options().get("sqlite_begin", "")
+    connection.exec_driver_sql(f"BEGIN {mode}".strip())
 
 
 def is_postgres(engine_or_dialect_name: Engine | str) -> bool:

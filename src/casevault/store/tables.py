@@ -16,7 +16,10 @@ SQLite); dates as ``date``.
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Column,
+    Integer,
+    SmallInteger,
     Date,
     DateTime,
     ForeignKey,
@@ -240,6 +243,60 @@ assignments = Table(
     Column("started_on", Date, primary_key=True),
     Column("ended_on", Date),
     sqlite_with_rowid=False,
+)
+
+# --- The audit ledger (owned by casevault.audit; declared here with the rest of the schema) ---
+
+ledger_events = Table(
+    "ledger_events", metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("event_id", String(36), nullable=False, unique=True),
+    Column("at", DateTime(timezone=True), nullable=False, index=True),
+    Column("action", String(24), nullable=False),
+    Column("result", String(8), nullable=False),
+    Column("user_id", ID, index=True),
+    Column("session_id", String(64)),
+    Column("device_id", String(64)),
+    Column("ip", String(45)),
+    Column("person_id", ID),
+    Column("case_id", ID),
+    Column("categories", Text, nullable=False),
+    Column("purpose", String(24)),
+    Column("justification", Text),
+    Column("record_count", Integer, nullable=False),
+    Column("policy_ids", Text, nullable=False),
+    Column("query_hmac", String(64)),
+    Column("detail", Text, nullable=False),
+    Column("person_prev_hash", LargeBinary(32)),
+    Column("leaf_hash", LargeBinary(32), nullable=False),
+    Index("ix_ledger_events_person_id_seq", "person_id", "seq"),
+    comment="The Merkle log's leaves: one row per access decision, login, export or change.",
+)
+
+ledger_nodes = Table(
+    "ledger_nodes", metadata,
+    Column("level", SmallInteger, primary_key=True, autoincrement=False),
+    Column("idx", BigInteger, primary_key=True, autoincrement=False),
+    Column("hash", LargeBinary(32), nullable=False),
+    sqlite_with_rowid=False,
+    comment="Hashes of complete subtrees (level >= 1) covering leaves "
+            "[idx * 2**level, (idx + 1) * 2**level).",
+)
+
+ledger_checkpoints = Table(
+    "ledger_checkpoints", metadata,
+    Column("size", BigInteger, primary_key=True, autoincrement=False),
+    Column("root", LargeBinary(32), nullable=False),
+    Column("issued_at", DateTime(timezone=True), nullable=False),
+    Column("note", Text, nullable=False),
+    comment="Signed tree heads (C2SP tlog-checkpoint notes), kept forever.",
+)
+
+ledger_meta = Table(
+    "ledger_meta", metadata,
+    Column("name", String(32), primary_key=True),
+    Column("value", Text, nullable=False),
+    comment="The log's identity: its origin line and the verifier key of its signer.",
 )
 
 LOAD_ORDER: tuple[Table, ...] = (
