@@ -29,7 +29,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from casevault.audit.checkpoint import Signer, is_valid_key_name
 from casevault.errors import ConfigError
 
-__all__ = ["KEY_FILE_HEADER", "load_or_create_signing_key", "signing_key_from_env"]
+__all__ = ["KEY_FILE_HEADER", "load_or_create_hmac_key", "load_or_create_signing_key",
+           "signing_key_from_env"]
 
 KEY_FILE_HEADER = "casevault-ledger-key v1"
 SEED_SIZE = 32
@@ -146,3 +147,37 @@ def _fsync_directory(directory: Path) -> None:
             os.fsync(descriptor)
         finally:
             os.close(descriptor)
+
+
+HMAC_FILE_HEADER = "casevault-hmac-key v1"
+
+
+def load_or_create_hmac_key(path: Path) -> bytes:
+    """The secret for keyed hashes of search terms (32 random bytes, file mode 0600).
+
+    Search terms are personal data; the ledger keeps only their keyed hash, which
+    lets an investigator check a suspected query without anyone reading the terms.
+    """
+    if not path.exists():
+        encoded = base64.b64encode(secrets.token_bytes(SEED_SIZE)).decode("ascii")
+        try:
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            temporary = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
+            try:
+                _write_private(temporary, f"{HMAC_FILE_HEADER}\n{encoded}\n".encode())
+                with contextlib.suppress(FileExistsError):
+                    os.link(temporary, path)
+            finally:
+                with contextlib.suppress(FileNotFoundError):
+                    temporary.unlink()
+        except OSError as exc:
+            raise ConfigError(f"cannot create key file {path}: {exc.strerror}") from None
+    if path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+        msg = f"key file {path} is readable by others: chmod 600 it"
+        raise ConfigError(msg)
+    lines = path.read_text(encoding="ascii", errors="replace").splitlines()
+    key = _decode_seed(lines[1]) if len(lines) == 2 and lines[0] == HMAC_FILE_HEADER else None
+    if key is None:
+        msg = f"key file {path} is not a casevault keyed-hash key"
+        raise ConfigError(msg)
+    return key

@@ -40,7 +40,7 @@ _LIST_SEPARATOR: Final = ";"
 Clock = Callable[[], datetime]
 
 
-def _utc_now() -> datetime:
+def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
@@ -93,7 +93,7 @@ class Ledger:
     (if one has, it reloads).
     """
 
-    def __init__(self, engine: Engine, *, signer: Signer | None = None, clock: Clock = _utc_now,
+    def __init__(self, engine: Engine, *, signer: Signer | None = None, clock: Clock = utc_now,
                  checkpoint_every: timedelta | None = None) -> None:
         self._engine = engine
         self._signer = signer

@@ -495,7 +495,9 @@ def _render_staff(staff: Mapping[str, str] | None) -> str:
     if staff is None:
         return "a user not in the staff directory"
     who = f"{staff['role']} at {staff['agency']}"
-    return f"{staff['name']}, {who}" if "name" in staff else f"a {who}"
+    if "name" in staff:
+        return f"{staff['name']}, {who}"
+    return f"{'an' if who[:1] in 'aeiou' else 'a'} {who}"
 
 
 def _indent(text: str) -> str:

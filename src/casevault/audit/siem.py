@@ -187,11 +187,13 @@ def _ocsf_actor(event: Event) -> dict[str, Any]:
 
 
 def _ocsf_src_endpoint(event: Event) -> dict[str, Any]:
-    """Client IP and device id; OCSF needs at least one endpoint attribute, so an
-    event with neither (a batch job) names its source as unknown rather than guess."""
+    """Client IP and device id. OCSF types ``ip``, so a recorded address that does not
+    parse goes in ``name``; OCSF needs at least one endpoint attribute, so an event
+    with none (a batch job) names its source as unknown rather than guess one."""
     endpoint: dict[str, Any] = {}
     if event.ip is not None:
-        endpoint["ip"] = event.ip
+        address = _parsed_ip(event.ip)
+        endpoint["ip" if address else "name"] = event.ip
     if event.device_id is not None:
         endpoint["uid"] = event.device_id
     return endpoint or {"name": "unknown"}
@@ -277,6 +279,8 @@ def _cef_pairs(event: Event) -> list[tuple[str, str]]:
             pairs += [(f"{key}Label", label), (key, value)]
     pairs += [("cn1Label", "recordCount"), ("cn1", str(event.record_count)),
               ("cn2Label", "ledgerSeq"), ("cn2", str(event.seq))]
+    if event.detail:  # e.g. a disclosure's recipient and legal basis
+        pairs.append(("msg", "; ".join(f"{k}: {v}" for k, v in sorted(event.detail.items()))))
     return pairs
 
 
@@ -289,13 +293,19 @@ def _cef_source(ip: str | None) -> list[tuple[str, str]]:
     """
     if ip is None:
         return []
-    try:
-        address = ipaddress.ip_address(ip)
-    except ValueError:  # not an address: keep it as recorded, in the loosely typed host key
+    address = _parsed_ip(ip)
+    if address is None:
         return [("shost", ip)]
     if address.version == 4:
-        return [("src", str(address))]
-    return [("c6a2Label", "Source IPv6 Address"), ("c6a2", str(address))]
+        return [("src", ip)]
+    return [("c6a2Label", "Source IPv6 Address"), ("c6a2", ip)]
+
+
+def _parsed_ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        return None
 
 
 def _ocsf_line(event: Event) -> str:
