@@ -17,10 +17,13 @@ import hashlib
 import json
 import operator
 import os
+import queue
 import stat
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, Final
 
@@ -170,6 +173,57 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+class _BackgroundWriter:
+    """Writes checked batches on a second thread while the next batch is being checked.
+
+    SQLite releases the GIL while it steps through an INSERT and psycopg while it
+    sends COPY data, so writing batch n overlaps checking batch n + 1 on the other
+    core. Jobs run one at a time, in order, on the import's connection; the import
+    thread drains the queue before it runs any statement of its own, and the first
+    failure is raised there.
+    """
+
+    def __init__(self) -> None:
+        self._jobs: queue.Queue[Callable[[], None] | None] = queue.Queue(maxsize=2)
+        self._failure: BaseException | None = None
+        self._thread = threading.Thread(target=self._work, name="casevault-import-writer",
+                                        daemon=True)
+        self._thread.start()
+
+    def _work(self) -> None:
+        while True:
+            job = self._jobs.get()
+            try:
+                if job is None:
+                    return
+                if self._failure is None:
+                    job()
+            except BaseException as exc:  # noqa: BLE001 -- handed to the import thread
+                self._failure = exc
+            finally:
+                self._jobs.task_done()
+
+    def _raise_failure(self) -> None:
+        if self._failure is not None:
+            failure, self._failure = self._failure, None
+            raise failure
+
+    def submit(self, job: Callable[[], None]) -> None:
+        self._raise_failure()
+        self._jobs.put(job)
+
+    def drain(self) -> None:
+        self._jobs.join()
+        self._raise_failure()
+
+    def close(self, *, quietly: bool = False) -> None:
+        self._jobs.join()
+        self._jobs.put(None)
+        self._thread.join()
+        if not quietly:
+            self._raise_failure()
+
+
 class _Collector:
     """Problems of the current import, in file order, up to the limit."""
 
@@ -203,6 +257,7 @@ class _Importer:
         self.problems = _Collector()
         self.known = self._known_keys()
         self.created: dict[str, int] = dict.fromkeys(_AUTO_CREATED, 0)
+        self.writer = _BackgroundWriter()
 
     def _known_keys(self) -> dict[str, set[str]]:
         """Ids already in the database, for reference checks and "updated" counts."""
@@ -214,17 +269,24 @@ class _Importer:
 
     def run(self) -> ImportReport:
         summaries = []
-        for spec in FILES:
-            table_file = self.files.get(spec.name)
-            if table_file is None:
-                continue
-            summaries.append(_FileImport(self, table_file).run())
-            if self.problems:
-                raise InterchangeProblems(self.problems.problems, truncated=self.problems.full)
+        try:
+            for spec in FILES:
+                table_file = self.files.get(spec.name)
+                if table_file is None:
+                    continue
+                summaries.append(_FileImport(self, table_file).run())
+                if self.problems:
+                    raise InterchangeProblems(self.problems.problems,
+                                              truncated=self.problems.full)
+        except BaseException:
+            self.writer.close(quietly=True)  # the first error is the one to report
+            raise
+        self.writer.close()
         return ImportReport(tuple(summaries), {k: v for k, v in self.created.items() if v})
 
     def create_from_code(self, name: str, code: str) -> None:
         """A court or facility known only by its code: create it named by the code."""
+        self.writer.drain()
         table = tables.courts if name == "courts" else tables.facilities
         loader = open_loader(self.connection, table, ("court_code" if name == "courts"
                                                       else "facility_code", "name"),
@@ -287,6 +349,7 @@ class _FileImport:
         if not self.importer.problems.full:
             rows += self._take(lines, batch)
         self._check_deferred()
+        self.importer.writer.drain()
         if not self.importer.problems:
             self.shaper.finish()
             self._report(rows)
@@ -304,7 +367,7 @@ class _FileImport:
                 if values is not None:
                     checked.append(values)
         if not self.importer.problems:
-            self.shaper.write(checked)
+            self.importer.writer.submit(partial(self.shaper.write, checked))
         return len(checked)
 
     def _check_batch(self, lines: list[int],
