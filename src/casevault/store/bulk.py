@@ -107,7 +107,9 @@ class _SqliteLoader:
 
     def add(self, rows: Sequence[Sequence[Any]]) -> None:
         if rows:
-            self._connection.exec_driver_sql(self._sql, [tuple(row) for row in rows])
+            batch = rows if isinstance(rows, list) and isinstance(rows[0], tuple) else [
+                tuple(row) for row in rows]
+            self._connection.exec_driver_sql(self._sql, batch)
 
     def finish(self) -> None:
         """Rows are written as they are added."""

@@ -44,6 +44,7 @@ from casevault.store.bulk import (
     open_loader,
     rebuilt_afterwards,
 )
+from casevault.store.database import SQLITE_BULK_CACHE_KIB, SQLITE_CACHE_KIB
 from casevault.store.interchange.reader import TableFile, read_rows
 from casevault.store.interchange.spec import (
     FILES,
@@ -152,8 +153,21 @@ def import_folder(connection: Connection, folder: Path, *,
     """Check and load every table file of ``folder``; all or nothing."""
     files = discover_files(folder)
     expected = read_manifest(folder)
-    with atomic(connection), _collector_paused():
+    with atomic(connection), _collector_paused(), _bulk_cache(connection):
         return _Importer(connection, folder, files, expected, progress).run()
+
+
+@contextmanager
+def _bulk_cache(connection: Connection) -> Iterator[None]:
+    """A larger SQLite page cache for the import's connection while it loads."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    connection.exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_BULK_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        connection.exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
 
 
 @contextmanager
@@ -336,7 +350,7 @@ class _FileImport:
     def _load(self) -> FileSummary:
         rows = 0
         lines: list[int] = []
-        batch: list[list[str | None]] = []
+        batch: list[Sequence[str | None]] = []
         for line, cells in read_rows(self.table_file):
             lines.append(line)
             batch.append(cells)
@@ -355,7 +369,7 @@ class _FileImport:
             self._report(rows)
         return FileSummary(self.spec.name, self.label, rows, self.updated)
 
-    def _take(self, lines: list[int], batch: list[list[str | None]]) -> int:
+    def _take(self, lines: list[int], batch: list[Sequence[str | None]]) -> int:
         """Check a batch (whole columns at once, else row by row) and write it if all is well."""
         checked = self._check_batch(lines, batch)
         if checked is None:
@@ -371,7 +385,7 @@ class _FileImport:
         return len(checked)
 
     def _check_batch(self, lines: list[int],
-                     batch: list[list[str | None]]) -> list[Sequence[Any]] | None:
+                     batch: list[Sequence[str | None]]) -> list[Sequence[Any]] | None:
         """Whole-column checks; None sends the batch down the row-by-row path.
 
         Nothing is remembered (keys, references) unless the whole batch passes, so
@@ -400,11 +414,13 @@ class _FileImport:
             self.own_keys.update(key_set)
         return list(zip(*columns, strict=True))
 
-    def _converted_columns(self, batch: list[list[str | None]]) -> list[Sequence[Any]] | None:
+    def _converted_columns(self, batch: Sequence[Sequence[str | None]]
+                           ) -> list[Sequence[Any]] | None:
+        """Each column checked and converted whole; empty cells ("" or None) become None."""
         columns: list[Sequence[Any]] = []
         for column, bulk, values in zip(self.spec.columns, self.bulk_converters,
                                         zip(*batch, strict=True), strict=True):
-            if None not in values:
+            if "" not in values and None not in values:
                 converted = bulk(list(values))
                 if converted is None:
                     return None
@@ -412,15 +428,15 @@ class _FileImport:
                 continue
             if column.required:
                 return None
-            texts = [value for value in values if value is not None]
+            texts = [value for value in values if value]
             converted = bulk(texts) if texts else texts
             if converted is None:
                 return None
             if converted is texts:
-                columns.append(values)
+                columns.append([value or None for value in values])
             else:
                 replacements = iter(converted)
-                columns.append(tuple(None if v is None else next(replacements) for v in values))
+                columns.append([next(replacements) if v else None for v in values])
         return columns
 
     def _batch_references(self, lines: list[int], columns: list[Sequence[Any]],
@@ -455,7 +471,7 @@ class _FileImport:
     def _problem(self, line: int, column: str | None, message: str) -> None:
         self.importer.problems.add(self.label, line, column, message)
 
-    def _check(self, line: int, cells: list[str | None]) -> Row | None:
+    def _check(self, line: int, cells: Sequence[str | None]) -> Row | None:
         """The fast path converts a whole row at once; any doubt goes to the careful path."""
         cells = [None if text is None else text.strip() or None for text in cells]
         for position in self.required_positions:
@@ -471,7 +487,7 @@ class _FileImport:
             return None
         return values
 
-    def _check_carefully(self, line: int, cells: list[str | None]) -> Row | None:
+    def _check_carefully(self, line: int, cells: Sequence[str | None]) -> Row | None:
         """Report every problem of a row that failed the fast path."""
         for column, convert, text in zip(self.spec.columns, self.converters, cells, strict=True):
             if text is None:
@@ -598,11 +614,11 @@ class _PersonShaper(_Shaper):
         returning = [row[0] for row in batch if row[0] in self.file_import.existing]
         if returning:
             delete_matching(connection, tables.person_names, "person_id", returning)
-        shaped: list[list[Any]] = []
+        shaped: list[tuple[Any, ...]] = []
         keys: list[tuple[str, str]] = []
         for row in batch:
             primary = name_key(row[self.family], row[self.given])
-            shaped.append([*row, primary])
+            shaped.append((*row, primary))
             person_keys = {primary} if primary else set()
             if row[self.aliases]:
                 person_keys.update(fold(alias) for alias in row[self.aliases].split(LIST_SEPARATOR))

@@ -1,8 +1,9 @@
 """Reading interchange table files (CSV or Parquet) into rows of text.
 
 A reader checks the header against the file's declaration, then yields each data
-row as ``(line, cells)``: ``cells`` follows the declared column order, holds the
-text as written, and ``None`` for an empty cell or an absent extension column.
+row as ``(line, cells)``: ``cells`` follows the declared column order and holds
+the text as written; an empty cell is ``""`` (CSV) or ``None`` (Parquet), and an
+absent extension column is ``None``. The importer treats both as absent.
 (Surrounding spaces are the importer's business: it strips them where a cell is
 checked one by one, and its whole-column checks send any such cell there.)
 Typed Parquet columns (dates, timestamps) are turned into their interchange
@@ -12,7 +13,7 @@ text so that both formats pass the same checks.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -23,7 +24,7 @@ import pyarrow.parquet as pq
 from casevault.errors import InterchangeError
 from casevault.store.interchange.spec import FileSpec
 
-Cells = list[str | None]
+Cells = Sequence[str | None]
 _PARQUET_BATCH: Final = 20_000
 _MAX_FIELD: Final = 1 << 20
 
@@ -84,9 +85,9 @@ def _read_csv(table_file: TableFile) -> Iterator[tuple[int, Cells]]:
                     msg = f"has {len(raw)} fields, the header has {width}"
                     raise InterchangeError(table_file.label, msg, line=line)
                 if in_order:
-                    yield line, [cell or None for cell in raw]
+                    yield line, raw
                 else:
-                    yield line, [raw[p] or None if p is not None else None for p in positions]
+                    yield line, [raw[p] if p is not None else None for p in positions]
     except UnicodeDecodeError:
         raise InterchangeError(table_file.label, f"is not valid UTF-8 (after line {line})",
                                line=line + 1) from None

@@ -217,7 +217,7 @@ _DATE_MANY = re.compile(rf"(?:{_DAY}\n)*{_DAY}")
 _UTC_SECOND = rf"{_DAY}T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]Z"
 _INSTANT_MANY = re.compile(rf"(?:{_UTC_SECOND}\n)*{_UTC_SECOND}")
 _A_NUMBER_MANY = re.compile(r"(?:A[0-9]{9}\n)*A[0-9]{9}")
-_EDGE_SPACE = re.compile(r"(?m)^\s|\s$")
+_EDGE_SPACE = re.compile(r"\s\n|\n\s|^\s|\s$")
 _POSTAL_MANY = re.compile(r"(?:[0-9]{5}(?:-[0-9]{4})?\n)*[0-9]{5}(?:-[0-9]{4})?")
 
 
