@@ -55,7 +55,12 @@ from casevault.store.interchange.spec import (
     MANIFEST_FILE,
     FileSpec,
 )
-from casevault.store.interchange.validate import Problem, bulk_converter_for, converter_for
+from casevault.store.interchange.validate import (
+    BLANKS,
+    Problem,
+    bulk_converter_for,
+    converter_for,
+)
 
 MAX_PROBLEMS: Final = 20
 MAX_DOCUMENT_BYTES: Final = 25 * 1024 * 1024
@@ -473,7 +478,7 @@ class _FileImport:
 
     def _check(self, line: int, cells: Sequence[str | None]) -> Row | None:
         """The fast path converts a whole row at once; any doubt goes to the careful path."""
-        cells = [None if text is None else text.strip() or None for text in cells]
+        cells = [None if text is None else text.strip(BLANKS) or None for text in cells]
         for position in self.required_positions:
             if cells[position] is None:
                 return self._check_carefully(line, cells)
