@@ -16,6 +16,7 @@ from casevault.errors import InvalidValue
 _SEPARATORS: Final = re.compile(r"[\s\-.]")
 _PREFIX: Final = re.compile(r"^A\s*[#:]?\s*", re.IGNORECASE)
 _DIGITS: Final = re.compile(r"[0-9]{8,9}")
+_CANONICAL: Final = re.compile(r"A[0-9]{9}")
 
 
 def normalize_a_number(text: str) -> str:
@@ -23,6 +24,8 @@ def normalize_a_number(text: str) -> str:
 
     The message never repeats the input: an A-number is personal data.
     """
+    if _CANONICAL.fullmatch(text) and text != "A000000000":
+        return text
     digits = _SEPARATORS.sub("", _PREFIX.sub("", text.strip(), count=1))
     if not _DIGITS.fullmatch(digits):
         msg = "not an A-number (expected A followed by 8 or 9 digits, e.g. A-012-345-678)"

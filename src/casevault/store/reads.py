@@ -12,7 +12,7 @@ the raw driver, with no ORM identity map, while SQL stays dialect-correct.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Final, TypeVar
 
@@ -47,7 +47,7 @@ MAX_MATCHES: Final = 1_000
 """Hard ceiling on rows one look-up returns; the guard applies its own, lower caps."""
 
 
-_Compiled = tuple[str, tuple[str, ...] | None, dict[str, Any]]
+_Compiled = tuple[str, Callable[[Mapping[str, Any]], Any]]
 
 
 class _Query:
@@ -59,27 +59,28 @@ class _Query:
 
     def _compile(self, dialect: Dialect) -> _Compiled:
         compiled = self._statement.compile(dialect=dialect)
-        order = tuple(compiled.positiontup) if compiled.positional and compiled.positiontup \
-            else None
         # Parameters the compiler introduced itself (SQLite's OFFSET 0) keep their values.
         fixed = {name: value for name, value in compiled.params.items() if value is not None}
-        result = self._compiled[dialect.name] = (compiled.string, order, fixed)
+        if compiled.positional and compiled.positiontup:
+            order = tuple(compiled.positiontup)
+
+            def arguments(params: Mapping[str, Any]) -> Any:
+                merged = {**fixed, **params} if fixed else params
+                return tuple([merged[name] for name in order])
+        else:
+            def arguments(params: Mapping[str, Any]) -> Any:
+                return {**fixed, **params} if fixed else params
+
+        result = self._compiled[dialect.name] = (compiled.string, arguments)
         return result
 
     def rows(self, connection: Connection, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
-        sql, order, fixed = self._compiled.get(connection.dialect.name) or self._compile(
+        sql, arguments = self._compiled.get(connection.dialect.name) or self._compile(
             connection.dialect)
-        if fixed:
-            params = {**fixed, **params}
-        arguments: Any = tuple(params[name] for name in order) if order is not None else params
-        driver = connection.connection.driver_connection
-        assert driver is not None  # noqa: S101 -- an open Connection always has one
-        cursor = driver.cursor()
-        try:
-            cursor.execute(sql, arguments)
-            return list(cursor.fetchall())
-        finally:
-            cursor.close()
+        driver: Any = connection.connection.driver_connection
+        # sqlite3 and psycopg both offer Connection.execute, which skips a cursor object.
+        rows: list[tuple[Any, ...]] = driver.execute(sql, arguments(params)).fetchall()
+        return rows
 
 
 def _record_columns(table: Table, record_type: type) -> list[Any]:

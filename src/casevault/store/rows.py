@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Any, Generic, TypeVar
 
-from casevault.store.interchange.spec import LIST_SEPARATOR
+from casevault.store.tables import LIST_SEPARATOR
 
 R = TypeVar("R")
 FieldConverter = Callable[[Any], Any]
@@ -52,8 +52,14 @@ def _to_bytes(value: Any) -> bytes | None:
 
 
 def _enum_converter(enum_type: type[Enum]) -> FieldConverter:
+    members: dict[Any, Enum] = {member.value: member for member in enum_type}
+    members_get = members.get
+
     def convert(value: Any) -> Any:
-        return None if value is None else enum_type(value)
+        if value is None:
+            return None
+        member = members_get(value)
+        return enum_type(value) if member is None else member  # unknown values still raise
 
     return convert
 
@@ -90,11 +96,19 @@ class RecordBuilder(Generic[R]):
         self.record_type = record_type
         hints = typing.get_type_hints(record_type, include_extras=True)
         self.fields = tuple(f.name for f in dataclasses.fields(record_type))  # type: ignore[arg-type]
-        self._converters = tuple(_converter_for_hint(hints[name]) for name in self.fields)
+        converters = [_converter_for_hint(hints[name]) for name in self.fields]
+        # Only fields that need converting are touched on the hot read path.
+        self._conversions = tuple((position, convert) for position, convert
+                                  in enumerate(converters) if convert is not _identity)
 
     def build(self, row: Sequence[Any]) -> R:
-        return self.record_type(*[convert(value) for convert, value
-                                  in zip(self._converters, row, strict=True)])
+        if len(row) != len(self.fields):
+            msg = f"a {self.record_type.__name__} row has {len(row)} values, not {len(self.fields)}"
+            raise ValueError(msg)
+        values = list(row)
+        for position, convert in self._conversions:
+            values[position] = convert(values[position])
+        return self.record_type(*values)
 
 
 _BUILDERS: dict[type, RecordBuilder[Any]] = {}

@@ -40,6 +40,9 @@ NAMING_CONVENTION = {
 
 metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
+LIST_SEPARATOR = ";"
+"""How list values (a person's other names) are joined in one column, and in interchange files."""
+
 ID = String(40)
 CODE = String(16)
 

@@ -39,7 +39,7 @@ from casevault.store import tables
 FORMAT_NAME: Final = "casevault-interchange"
 FORMAT_VERSION: Final = 1
 MANIFEST_FILE: Final = "manifest.json"
-LIST_SEPARATOR: Final = ";"
+LIST_SEPARATOR: Final = tables.LIST_SEPARATOR
 
 
 class Kind(Enum):
