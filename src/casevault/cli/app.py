@@ -28,6 +28,7 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
 from casevault import __version__
+from casevault.cli.audit import audit_app
 from casevault.errors import CasevaultError, InterchangeProblems
 from casevault.store import database_url, make_engine, require_current_schema, upgrade_schema
 from casevault.store.eoir import import_eoir_foia
@@ -41,6 +42,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+app.add_typer(audit_app, name="audit")
 console = Console()
 errors = Console(stderr=True)
 
