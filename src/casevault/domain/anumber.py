@@ -1,7 +1,7 @@
 """Alien registration numbers (A-numbers).
 
 The canonical writing is ``A`` followed by nine digits. People and legacy systems
-write them many other ways: ``A-123-456-789``, ``A 123456789``, ``A#123456789``,
+write them many other ways: ``A-NNN-NNN-NNN``, ``A NNNNNNNNN``, ``A#NNNNNNNNN``,
 ``123456789``, and the eight-digit legacy form, which is the same number with a
 leading zero. Every reader of A-numbers goes through ``normalize_a_number``.
 """
@@ -17,6 +17,8 @@ _SEPARATORS: Final = re.compile(r"[\s\-.]")
 _PREFIX: Final = re.compile(r"^A\s*[#:]?\s*", re.IGNORECASE)
 _DIGITS: Final = re.compile(r"[0-9]{8,9}")
 _CANONICAL: Final = re.compile(r"A[0-9]{9}")
+ALL_ZERO: Final = "A" + "0" * 9
+"""Never issued: the all-zero number is refused in every writing."""
 
 
 def normalize_a_number(text: str) -> str:
@@ -24,11 +26,11 @@ def normalize_a_number(text: str) -> str:
 
     The message never repeats the input: an A-number is personal data.
     """
-    if _CANONICAL.fullmatch(text) and text != "A000000000":
+    if _CANONICAL.fullmatch(text) and text != ALL_ZERO:
         return text
     digits = _SEPARATORS.sub("", _PREFIX.sub("", text.strip(), count=1))
     if not _DIGITS.fullmatch(digits):
-        msg = "not an A-number (expected A followed by 8 or 9 digits, e.g. A-012-345-678)"
+        msg = "not an A-number (expected A followed by 8 or 9 digits, as in A-NNN-NNN-NNN)"
         raise InvalidValue(msg)
     digits = digits.zfill(9)
     if digits == "000000000":
@@ -47,6 +49,6 @@ def is_a_number(text: str) -> bool:
 
 
 def format_a_number(canonical: str) -> str:
-    """The grouped display form ``A-123-456-789`` of a canonical A-number."""
+    """The grouped display form ``A-NNN-NNN-NNN`` of a canonical A-number."""
     digits = canonical[1:]
     return f"A-{digits[0:3]}-{digits[3:6]}-{digits[6:9]}"

@@ -16,7 +16,7 @@ from typing import Final
 
 import pycountry
 
-from casevault.domain.anumber import normalize_a_number
+from casevault.domain.anumber import ALL_ZERO, normalize_a_number
 from casevault.domain.vocab import is_country_code, is_language_code
 from casevault.errors import InvalidValue
 from casevault.store.interchange.spec import LIST_SEPARATOR, ColumnSpec, Kind
@@ -270,7 +270,7 @@ def _bulk_instant(texts: list[str]) -> list[str] | None:
 
 
 def _bulk_a_number(texts: list[str]) -> list[str] | None:
-    if _A_NUMBER_MANY.fullmatch("\n".join(texts)) and "A000000000" not in texts:
+    if _A_NUMBER_MANY.fullmatch("\n".join(texts)) and ALL_ZERO not in texts:
         return texts
     return None
 
