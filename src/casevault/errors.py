@@ -117,3 +117,17 @@ class LedgerTampered(LedgerError):
 
 class ProofInvalid(LedgerError):
     """An inclusion or consistency proof, or a signature, does not verify."""
+
+
+class AccessDenied(CasevaultError):
+    """A policy refused the request; the message says why and what to do, with no personal data.
+
+    STYLE.md: "you may not" is an exception, never a ``False`` to forget to check.
+    ``policy_ids`` names the policies that decided (empty when no policy permitted
+    the request: deny by default), for the ledger and for the person reviewing it.
+    """
+
+    def __init__(self, reason: str, *, policy_ids: tuple[str, ...] = ()) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.policy_ids = policy_ids

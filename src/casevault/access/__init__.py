@@ -1,1 +1,32 @@
-"""The guard (layer 3): the one door to personal data. See DESIGN.md, issue "The guard"."""
+"""The guard (layer 3): the one door to personal data. See DESIGN.md, issue "The guard".
+
+Public surface so far: relationships derived from the records
+(``relationships_to_case``, ``relationships_to_person``) and the policy decision
+point (``PolicyEngine`` deciding an ``AccessRequest`` into a ``Decision``), with
+``AccessDenied`` for refusals. Sessions, accounts, redaction, search and
+break-glass windows build on these.
+"""
+
+from casevault.access.policy import (
+    ALL_CATEGORIES,
+    DEFAULT_POLICY_DIR,
+    AccessAction,
+    AccessRequest,
+    AccountState,
+    Decision,
+    PolicyEngine,
+    Principal,
+    RecordKind,
+)
+from casevault.access.relationships import (
+    Relationship,
+    relationships_to_case,
+    relationships_to_person,
+)
+from casevault.errors import AccessDenied
+
+__all__ = [
+    "ALL_CATEGORIES", "DEFAULT_POLICY_DIR", "AccessAction", "AccessDenied", "AccessRequest",
+    "AccountState", "Decision", "PolicyEngine", "Principal", "RecordKind", "Relationship",
+    "relationships_to_case", "relationships_to_person",
+]

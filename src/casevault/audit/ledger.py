@@ -23,10 +23,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
-from sqlalchemy import Connection, Engine, func, select, tuple_
+from sqlalchemy import Connection, Engine, and_, func, or_, select
 
 from casevault.audit import merkle
-from casevault.audit.checkpoint import Checkpoint, Signer, Verifier, parse_signed_checkpoint
+from casevault.audit.checkpoint import Checkpoint, Signer, Verifier
 from casevault.audit.events import Action, Event, EventDraft, Result, encode_leaf
 from casevault.errors import ConfigError, LedgerUnavailable, ProofInvalid
 from casevault.store import tables
@@ -408,8 +408,15 @@ def _block_hashes(connection: Connection,
             found[(0, int(seq))] = bytes(digest)
     if inner:
         nodes = tables.ledger_nodes
-        rows = connection.execute(select(nodes.c.level, nodes.c.idx, nodes.c.hash).where(
-            tuple_(nodes.c.level, nodes.c.idx).in_(inner)))
+        by_level: dict[int, list[int]] = {}
+        for level, index in inner:
+            by_level.setdefault(level, []).append(index)
+        # One condition per level ("level = ? AND idx IN (...)") keeps both databases on the
+        # primary key; a row-value IN list made SQLite scan the whole table.
+        condition = or_(*(and_(nodes.c.level == level, nodes.c.idx.in_(indexes))
+                          for level, indexes in by_level.items()))
+        rows = connection.execute(select(nodes.c.level, nodes.c.idx, nodes.c.hash)
+                                  .where(condition))
         for level, index, digest in rows:
             found[(int(level), int(index))] = bytes(digest)
     missing = wanted - found.keys()
@@ -480,6 +487,3 @@ def event_from_row(row: Sequence[Any]) -> Event:
                  json.loads(detail), None if person_prev_hash is None else bytes(person_prev_hash),
                  bytes(leaf_hash))
 
-
-def parse_checkpoint(note: str, verifier: Verifier) -> Checkpoint:
-    return parse_signed_checkpoint(note, verifier)

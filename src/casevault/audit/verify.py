@@ -30,7 +30,6 @@ from casevault.errors import InputError, LedgerTampered, ProofInvalid
 from casevault.store import tables
 
 _FETCH: Final = 20_000
-_SQLITE_INSTANT: Final = "%Y-%m-%d %H:%M:%S.%f"
 
 Progress = Callable[[int], None]
 
@@ -46,7 +45,7 @@ class VerifyResult:
 def _instant(value: Any) -> datetime:
     if isinstance(value, datetime):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    return datetime.strptime(value, _SQLITE_INSTANT).replace(tzinfo=UTC)
+    return datetime.fromisoformat(value).replace(tzinfo=UTC)  # SQLite's stored UTC text
 
 
 def _split(text: str | None) -> tuple[str, ...]:
