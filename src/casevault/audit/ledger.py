@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
-from sqlalchemy import Connection, Engine, and_, func, or_, select
+from sqlalchemy import Connection, Engine, func, select
 
 from casevault.audit import merkle
 from casevault.audit.checkpoint import Checkpoint, Signer, Verifier
@@ -389,35 +389,51 @@ def _within(size: int, stored: int) -> int:
     return size
 
 
+def _driver_rows(connection: Connection, sql: str, arguments: Sequence[Any]) -> list[Any]:
+    """Run a small hand-written query on the driver connection (proofs are a hot path).
+
+    Statements here vary in their number of parameters, which would make SQLAlchemy
+    compile each one afresh; the SQL is simple enough to write once per dialect.
+    """
+    if connection.dialect.name != "sqlite":
+        sql = sql.replace("?", "%s")
+    driver: Any = connection.connection.driver_connection
+    rows: list[Any] = driver.execute(sql, tuple(arguments)).fetchall()
+    return rows
+
+
 def _stored_size(connection: Connection) -> int:
-    found = connection.execute(select(func.max(tables.ledger_events.c.seq))).scalar()
+    found = _driver_rows(connection, "SELECT max(seq) FROM ledger_events", ())[0][0]
     return 0 if found is None else int(found) + 1
 
 
 def _block_hashes(connection: Connection,
                   blocks: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
-    """Hashes of aligned blocks: leaves from the events, larger blocks from the nodes."""
+    """Hashes of aligned blocks: leaves from the events, larger blocks from the nodes.
+
+    At most two queries, each on a primary key: ``seq IN (...)`` for leaves and, per
+    level, ``level = ? AND idx IN (...)`` for larger blocks (a row-value IN list would
+    make SQLite scan the whole table).
+    """
     wanted = set(blocks)
     leaves = sorted(index for level, index in wanted if level == 0)
-    inner = sorted((level, index) for level, index in wanted if level > 0)
+    by_level: dict[int, list[int]] = {}
+    for level, index in sorted(block for block in wanted if block[0] > 0):
+        by_level.setdefault(level, []).append(index)
     found: dict[tuple[int, int], bytes] = {}
     if leaves:
-        events = tables.ledger_events
-        for seq, digest in connection.execute(select(events.c.seq, events.c.leaf_hash)
-                                              .where(events.c.seq.in_(leaves))):
+        marks = ", ".join("?" for _ in leaves)
+        for seq, digest in _driver_rows(
+                connection, f"SELECT seq, leaf_hash FROM ledger_events WHERE seq IN ({marks})",
+                leaves):
             found[(0, int(seq))] = bytes(digest)
-    if inner:
-        nodes = tables.ledger_nodes
-        by_level: dict[int, list[int]] = {}
-        for level, index in inner:
-            by_level.setdefault(level, []).append(index)
-        # One condition per level ("level = ? AND idx IN (...)") keeps both databases on the
-        # primary key; a row-value IN list made SQLite scan the whole table.
-        condition = or_(*(and_(nodes.c.level == level, nodes.c.idx.in_(indexes))
-                          for level, indexes in by_level.items()))
-        rows = connection.execute(select(nodes.c.level, nodes.c.idx, nodes.c.hash)
-                                  .where(condition))
-        for level, index, digest in rows:
+    if by_level:
+        conditions = " OR ".join(f"(level = ? AND idx IN ({', '.join('?' for _ in indexes)}))"
+                                 for indexes in by_level.values())
+        arguments = [value for level, indexes in by_level.items() for value in (level, *indexes)]
+        for level, index, digest in _driver_rows(
+                connection, f"SELECT level, idx, hash FROM ledger_nodes WHERE {conditions}",
+                arguments):
             found[(int(level), int(index))] = bytes(digest)
     missing = wanted - found.keys()
     if missing:
