@@ -33,7 +33,7 @@ from casevault.synth._world import CourtSite, World
 
 A_NUMBER_FIRST: Final = 200_000_000
 A_NUMBER_SPAN: Final = 50_000_000
-"""Synthetic A-numbers lie in A200000000..A249999999."""
+"""Synthetic A-numbers lie in the range 200,000,000 to 249,999,999 (A + nine digits)."""
 
 
 class Member(Enum):
