@@ -101,8 +101,12 @@ class Event:
 
 
 def format_at(moment: datetime) -> str:
-    """Microsecond UTC instant, the one writing used in leaves and exports."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """Microsecond UTC instant (``2026-03-04T09:30:00.000000Z``), as in leaves and exports."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")[:26] + "Z"
+
+
+_LEAF_ENCODER: Final = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+"""One encoder for every leaf: building a new one per call costs more than encoding."""
 
 
 def encode_leaf(seq: int, event_id: str, at: datetime, action: str, result: str,
@@ -118,4 +122,4 @@ def encode_leaf(seq: int, event_id: str, at: datetime, action: str, result: str,
         justification, record_count, list(policy_ids), query_hmac,
         dict(sorted(detail.items())), person_prev_hash.hex() if person_prev_hash else None,
     ]
-    return json.dumps(fields, separators=(",", ":"), ensure_ascii=False).encode()
+    return _LEAF_ENCODER.encode(fields).encode()

@@ -84,7 +84,7 @@ def _recomputed_leaves(engine: Engine, progress: Progress | None) -> tuple[list[
             leaf = encode_leaf(seq, event_id, _instant(at), action, result, user_id, session_id,
                                device_id, ip, person_id, case_id, _split(categories), purpose,
                                justification, record_count, _split(policy_ids), query_hmac,
-                               json.loads(detail), prev_hash)
+                               {} if detail == "{}" else json.loads(detail), prev_hash)
         except (ValueError, TypeError):
             msg = f"ledger event {seq} cannot be read back (a stored value was altered)"
             raise LedgerTampered(msg, first_bad_index=seq) from None
