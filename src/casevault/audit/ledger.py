@@ -30,12 +30,12 @@ from casevault.audit.checkpoint import Checkpoint, Signer, Verifier
 from casevault.audit.events import Action, Event, EventDraft, Result, encode_leaf
 from casevault.errors import ConfigError, LedgerUnavailable, ProofInvalid
 from casevault.store import tables
+from casevault.store.rows import instant_for_sqlite, instant_from_store, list_from_store
+from casevault.store.tables import LIST_SEPARATOR
 
 MAX_BATCH: Final = 5_000
 _PERSON_CACHE_LIMIT: Final = 200_000
-_SQLITE_INSTANT: Final = "%Y-%m-%d %H:%M:%S.%f"
 _PG_LOCK_KEY: Final = 0x6361_7365_7661  # "casevault" ledger writer lock
-_LIST_SEPARATOR: Final = ";"
 
 Clock = Callable[[], datetime]
 
@@ -269,7 +269,7 @@ class Ledger:
         with self._engine.connect() as connection:
             found = connection.execute(select(func.max(tables.ledger_checkpoints.c.issued_at)))
             value = found.scalar()
-        return None if value is None else _as_utc(value)
+        return None if value is None else instant_from_store(value)
 
     def origin(self) -> str:
         """The log's name in its checkpoints; fixed when the first checkpoint is issued."""
@@ -475,21 +475,12 @@ def _meta(connection: Connection) -> dict[str, str]:
 
 
 def _event_row(event: Event, *, sqlite: bool) -> tuple[Any, ...]:
-    at: Any = (event.at.astimezone(UTC).strftime(_SQLITE_INSTANT) if sqlite else event.at)
+    at: Any = (instant_for_sqlite(event.at) if sqlite else event.at)
     return (event.seq, event.event_id, at, event.action.value, event.result.value, event.user_id,
             event.session_id, event.device_id, event.ip, event.person_id, event.case_id,
-            _LIST_SEPARATOR.join(event.categories), event.purpose, event.justification,
-            event.record_count, _LIST_SEPARATOR.join(event.policy_ids), event.query_hmac,
+            LIST_SEPARATOR.join(event.categories), event.purpose, event.justification,
+            event.record_count, LIST_SEPARATOR.join(event.policy_ids), event.query_hmac,
             json.dumps(event.detail, sort_keys=True), event.person_prev_hash, event.leaf_hash)
-
-
-def _as_utc(value: Any) -> datetime:
-    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
-def _split(text: str | None) -> tuple[str, ...]:
-    return tuple(text.split(_LIST_SEPARATOR)) if text else ()
 
 
 def event_from_row(row: Sequence[Any]) -> Event:
@@ -497,9 +488,10 @@ def event_from_row(row: Sequence[Any]) -> Event:
     (seq, event_id, at, action, result, user_id, session_id, device_id, ip, person_id, case_id,
      categories, purpose, justification, record_count, policy_ids, query_hmac, detail,
      person_prev_hash, leaf_hash) = row
-    return Event(int(seq), str(event_id), _as_utc(at), Action(action), Result(result), user_id,
-                 session_id, device_id, ip, person_id, case_id, _split(categories), purpose,
-                 justification, int(record_count), _split(policy_ids), query_hmac,
+    return Event(int(seq), str(event_id), instant_from_store(at), Action(action), Result(result),
+                 user_id, session_id, device_id, ip, person_id, case_id,
+                 list_from_store(categories), purpose, justification, int(record_count),
+                 list_from_store(policy_ids), query_hmac,
                  json.loads(detail), None if person_prev_hash is None else bytes(person_prev_hash),
                  bytes(leaf_hash))
 

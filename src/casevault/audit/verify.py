@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, Final
 
 from sqlalchemy import Engine, select
@@ -28,6 +27,7 @@ from casevault.audit.checkpoint import Checkpoint, Verifier, parse_signed_checkp
 from casevault.audit.events import encode_leaf
 from casevault.errors import InputError, LedgerTampered, ProofInvalid
 from casevault.store import tables
+from casevault.store.rows import instant_from_store, list_from_store
 
 _FETCH: Final = 20_000
 
@@ -40,16 +40,6 @@ class VerifyResult:
     root: bytes
     checkpoints: int
     persons: int
-
-
-def _instant(value: Any) -> datetime:
-    if isinstance(value, datetime):
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    return datetime.fromisoformat(value).replace(tzinfo=UTC)  # SQLite's stored UTC text
-
-
-def _split(text: str | None) -> tuple[str, ...]:
-    return tuple(text.split(";")) if text else ()
 
 
 def _rows(engine: Engine, table_sql: str) -> Iterator[Sequence[Any]]:
@@ -81,9 +71,10 @@ def _recomputed_leaves(engine: Engine, progress: Progress | None) -> tuple[list[
             raise LedgerTampered(msg, first_bad_index=expected)
         prev_hash = None if prev is None else bytes(prev)
         try:
-            leaf = encode_leaf(seq, event_id, _instant(at), action, result, user_id, session_id,
-                               device_id, ip, person_id, case_id, _split(categories), purpose,
-                               justification, record_count, _split(policy_ids), query_hmac,
+            leaf = encode_leaf(seq, event_id, instant_from_store(at), action, result, user_id,
+                               session_id, device_id, ip, person_id, case_id,
+                               list_from_store(categories), purpose, justification,
+                               record_count, list_from_store(policy_ids), query_hmac,
                                {} if detail == "{}" else json.loads(detail), prev_hash)
         except (ValueError, TypeError):
             msg = f"ledger event {seq} cannot be read back (a stored value was altered)"

@@ -85,10 +85,11 @@ def is_postgres(engine_or_dialect_name: Engine | str) -> bool:
     return name == "postgresql"
 
 
-def _alembic_config(engine: Engine) -> Config:
+def _alembic_config(engine: Engine | None = None) -> Config:
     config = Config()
     config.set_main_option("script_location", str(_MIGRATIONS))
-    config.attributes["engine"] = engine
+    if engine is not None:
+        config.attributes["engine"] = engine
     return config
 
 
@@ -103,18 +104,12 @@ def upgrade_schema(engine: Engine) -> str:
 
 
 def head_revision() -> str:
-    script = ScriptDirectory.from_config(_alembic_config_without_engine())
+    script = ScriptDirectory.from_config(_alembic_config())
     head = script.get_current_head()
     if head is None:  # pragma: no cover -- the package always ships migrations
         msg = "no migrations found in the installed package"
         raise ConfigError(msg)
     return head
-
-
-def _alembic_config_without_engine() -> Config:
-    config = Config()
-    config.set_main_option("script_location", str(_MIGRATIONS))
-    return config
 
 
 def current_revision(engine: Engine) -> str | None:

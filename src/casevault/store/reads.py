@@ -40,7 +40,7 @@ from casevault.domain.records import (
 )
 from casevault.errors import NotFound
 from casevault.store import tables
-from casevault.store.rows import builder_for
+from casevault.store.rows import builder_for, instant_for_sqlite
 
 R = TypeVar("R")
 MAX_MATCHES: Final = 1_000
@@ -178,10 +178,9 @@ def _date_param(connection: Connection, value: date) -> Any:
 
 
 def _instant_param(connection: Connection, value: datetime) -> Any:
-    utc = value.astimezone(UTC)
     if connection.dialect.name == "sqlite":
-        return utc.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
-    return utc
+        return instant_for_sqlite(value)
+    return value.astimezone(UTC)
 
 
 def _limit(limit: int) -> int:

@@ -34,17 +34,31 @@ def _to_date(value: Any) -> date | None:
     return date.fromisoformat(value)
 
 
-def _to_instant(value: Any) -> datetime | None:
-    if value is None:
-        return None
+SQLITE_INSTANT_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
+"""How instants are stored on SQLite: naive UTC text that sorts in time order."""
+
+
+def instant_for_sqlite(moment: datetime) -> str:
+    """The stored SQLite text of an instant; a naive ``moment`` is taken as UTC."""
+    utc = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return utc.strftime(SQLITE_INSTANT_FORMAT)
+
+
+def instant_from_store(value: Any) -> datetime:
+    """An aware UTC instant from what either driver returns (SQLite text, psycopg datetime)."""
     moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-def _to_names(value: Any) -> tuple[str, ...]:
+def list_from_store(value: Any) -> tuple[str, ...]:
+    """A ``;``-joined stored list as a tuple (empty for NULL or "")."""
     if not value:
         return ()
     return tuple(value.split(LIST_SEPARATOR))
+
+
+def _to_instant(value: Any) -> datetime | None:
+    return None if value is None else instant_from_store(value)
 
 
 def _to_bytes(value: Any) -> bytes | None:
@@ -83,7 +97,7 @@ def _converter_for_hint(hint: Any) -> FieldConverter:
     if base is bytes:
         return _to_bytes
     if typing.get_origin(base) is tuple:
-        return _to_names
+        return list_from_store
     if isinstance(base, type) and issubclass(base, Enum):
         return _enum_converter(base)
     return _identity

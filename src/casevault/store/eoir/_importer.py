@@ -56,6 +56,7 @@ from casevault.store.eoir._values import (
     us_state,
     zip5,
 )
+from casevault.store.rows import instant_for_sqlite
 
 CASE_FILE: Final = "A_TblCase.csv"
 PROCEEDING_FILE: Final = "B_TblProceeding.csv"
@@ -166,7 +167,7 @@ class _Import:
         self.connection = connection
         self.release = release
         self.progress = progress
-        self.now = _instant_text(now)
+        self.now = instant_for_sqlite(now)
         self.lookups = Lookups({}, {}, {})
         self.cases = IdSet()
         self.courts_seen: set[str] = set()
@@ -524,7 +525,4 @@ class At(NamedTuple):
         return value
 
 
-def _instant_text(moment: datetime) -> str:
-    """Canonical instant text (UTC, naive); a naive ``moment`` is taken as UTC."""
-    utc = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-    return utc.strftime("%Y-%m-%d %H:%M:%S.%f")
+

@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Final, TypeVar
+from typing import Any, Final, TypeVar
 
 import pycountry
 
@@ -47,28 +47,27 @@ LANGUAGE_ALIASES: Final[Mapping[str, str]] = {
 T = TypeVar("T")
 
 
+def _iso_code(name: str, aliases: Mapping[str, str], database: Any, attribute: str) -> str | None:
+    """An ISO code for a name as EOIR writes it: our alias list first, then pycountry."""
+    key = name.strip().upper()
+    if key in aliases:
+        return aliases[key]
+    try:
+        return str(getattr(database.lookup(key), attribute))
+    except LookupError:
+        return None
+
+
 @cache
 def country_from_name(name: str) -> str | None:
     """ISO 3166-1 alpha-2 for a country name, or None."""
-    key = name.strip().upper()
-    if key in COUNTRY_ALIASES:
-        return COUNTRY_ALIASES[key]
-    try:
-        return str(pycountry.countries.lookup(key).alpha_2)
-    except LookupError:
-        return None
+    return _iso_code(name, COUNTRY_ALIASES, pycountry.countries, "alpha_2")
 
 
 @cache
 def language_from_name(name: str) -> str | None:
     """ISO 639-3 for a language name, or None."""
-    key = name.strip().upper()
-    if key in LANGUAGE_ALIASES:
-        return LANGUAGE_ALIASES[key]
-    try:
-        return str(pycountry.languages.lookup(key).alpha_3)
-    except LookupError:
-        return None
+    return _iso_code(name, LANGUAGE_ALIASES, pycountry.languages, "alpha_3")
 
 
 @dataclass(frozen=True, slots=True)

@@ -44,6 +44,7 @@ from casevault.store.bulk import (
 from casevault.store.interchange._loading import BackgroundWriter, bulk_cache, collector_paused
 from casevault.store.interchange.reader import TableFile, read_rows
 from casevault.store.interchange.spec import (
+    CONTENT_DIR,
     FILES,
     FILES_BY_NAME,
     FORMAT_NAME,
@@ -62,7 +63,6 @@ from casevault.store.interchange.validate import (
 MAX_PROBLEMS: Final = 20
 MAX_DOCUMENT_BYTES: Final = 25 * 1024 * 1024
 _BATCH: Final = 10_000
-_CONTENT_DIR: Final = "documents"
 _AUTO_CREATED: Final = ("courts", "facilities")
 """Files DESIGN.md's format does not have: codes they would define are created from use."""
 
@@ -103,7 +103,7 @@ def discover_files(folder: Path) -> dict[str, TableFile]:
     found: dict[str, TableFile] = {}
     for path in sorted(folder.iterdir()):
         if path.name.startswith(".") or path.name == MANIFEST_FILE or (
-            path.name == _CONTENT_DIR and path.is_dir()
+            path.name == CONTENT_DIR and path.is_dir()
         ):
             continue
         spec = FILES_BY_NAME.get(path.stem)

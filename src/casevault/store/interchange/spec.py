@@ -40,6 +40,8 @@ FORMAT_NAME: Final = "casevault-interchange"
 FORMAT_VERSION: Final = 1
 MANIFEST_FILE: Final = "manifest.json"
 LIST_SEPARATOR: Final = tables.LIST_SEPARATOR
+CONTENT_DIR: Final = "documents"
+"""Sub-folder holding the content of filed documents, one file each."""
 
 
 class Kind(Enum):

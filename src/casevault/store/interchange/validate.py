@@ -20,9 +20,9 @@ from casevault.domain.anumber import ALL_ZERO, normalize_a_number
 from casevault.domain.vocab import is_country_code, is_language_code
 from casevault.errors import InvalidValue
 from casevault.store.interchange.spec import LIST_SEPARATOR, ColumnSpec, Kind
+from casevault.store.rows import instant_for_sqlite
 
 MAX_TEXT: Final = 500
-INSTANT_STORAGE_FORMAT: Final = "%Y-%m-%d %H:%M:%S.%f"
 
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:\-]{0,39}")
 _CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-]{0,15}")
@@ -109,7 +109,7 @@ def parse_instant(text: str) -> datetime:
 
 
 def _instant(text: str) -> str:
-    return parse_instant(text).strftime(INSTANT_STORAGE_FORMAT)
+    return instant_for_sqlite(parse_instant(text))
 
 
 def _a_number(text: str) -> str:

@@ -23,6 +23,7 @@ import pyarrow.parquet as pq
 from casevault.domain.records import Document
 from casevault.errors import InputError
 from casevault.store.interchange.spec import (
+    CONTENT_DIR,
     FILES,
     FILES_BY_RECORD,
     FORMAT_NAME,
@@ -35,7 +36,6 @@ from casevault.store.interchange.spec import (
 
 Format = Literal["csv", "parquet"]
 _PARQUET_BATCH: Final = 50_000
-_CONTENT_DIR: Final = "documents"
 
 
 def format_instant(value: datetime) -> str:
@@ -145,7 +145,7 @@ class InterchangeWriter:
             raise InputError(msg)
         self.folder = folder
         self._outs = {spec.record_type: _TableOut(folder, spec, fmt) for spec in FILES}
-        self._content_dir = folder / _CONTENT_DIR
+        self._content_dir = folder / CONTENT_DIR
 
     def write(self, record: object) -> None:
         spec = FILES_BY_RECORD[type(record)]
@@ -161,7 +161,7 @@ class InterchangeWriter:
     def _write_content(self, document: Document) -> str:
         assert document.content is not None  # noqa: S101 -- checked by the only caller
         self._content_dir.mkdir(exist_ok=True)
-        relative = f"{_CONTENT_DIR}/{document.document_id}"
+        relative = f"{CONTENT_DIR}/{document.document_id}"
         (self.folder / relative).write_bytes(document.content)
         return relative
 
