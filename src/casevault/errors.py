@@ -131,3 +131,24 @@ class AccessDenied(CasevaultError):
         super().__init__(reason)
         self.reason = reason
         self.policy_ids = policy_ids
+
+
+class AuthenticationFailed(AccessDenied):
+    """Sign-in failed (unknown user, wrong password or code, locked account).
+
+    The message is the same whichever part was wrong, so it tells an attacker
+    nothing about which user ids exist; it says what the person can do.
+    """
+
+
+class SessionInvalid(AccessDenied):
+    """The session cannot be used: revoked, expired, idle too long, or presented from
+    another device. The person must sign in again."""
+
+
+class JustificationRefused(AccessDenied):
+    """A stated justification is empty, too thin or boilerplate; the message says what counts."""
+
+
+class SearchRefused(AccessDenied):
+    """A search was refused: wildcard-only, enumeration pattern, or rate limit exceeded."""

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     Date,
     DateTime,
@@ -25,6 +26,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    PrimaryKeyConstraint,
     SmallInteger,
     String,
     Table,
@@ -300,6 +302,80 @@ ledger_meta = Table(
     Column("name", String(32), primary_key=True),
     Column("value", Text, nullable=False),
     comment="The log's identity: its origin line and the verifier key of its signer.",
+)
+
+# --- the guard's own records (issue 4): accounts, approvals, sessions, break-glass ----------
+
+accounts = Table(
+    "accounts", metadata,
+    _ref("user_id", "users.user_id"),
+    Column("state", String(12), nullable=False),
+    Column("password_hash", Text, nullable=False),
+    Column("totp_secret", String(64)),
+    Column("outside_party", Boolean, nullable=False),
+    Column("training_valid_until", Date),
+    Column("failed_logins", Integer, nullable=False),
+    Column("locked_until", DateTime(timezone=True)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("user_id"),
+    sqlite_with_rowid=False,
+    comment="Sign-in credentials and lifecycle state of a user (one account per user).",
+)
+
+account_approvals = Table(
+    "account_approvals", metadata,
+    _id("approval_id", primary_key=True),
+    _ref("user_id", "accounts.user_id"),
+    Column("approved_by", ID, nullable=False),
+    Column("purposes", Text, nullable=False),
+    Column("legal_basis", Text, nullable=False),
+    Column("approved_at", DateTime(timezone=True), nullable=False),
+    Column("expires_on", Date, nullable=False),
+    Column("review_due_on", Date, nullable=False),
+    Column("reviewed_at", DateTime(timezone=True)),
+    Column("ended_at", DateTime(timezone=True)),
+    Column("end_reason", String(24)),
+    Index("ix_account_approvals_user_id_expires_on", "user_id", "expires_on"),
+    sqlite_with_rowid=False,
+    comment="A data owner's approval of an account: purposes, legal basis, expiry, review.",
+)
+
+sessions = Table(
+    "sessions", metadata,
+    Column("session_id", String(64), primary_key=True),
+    _ref("user_id", "accounts.user_id"),
+    Column("token_hash", LargeBinary(32), nullable=False, unique=True),
+    Column("device_id", String(64), nullable=False),
+    Column("ip", String(45)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_seen_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("mfa_verified_at", DateTime(timezone=True)),
+    Column("revoked_at", DateTime(timezone=True)),
+    Column("revoked_reason", String(24)),
+    Index("ix_sessions_user_id", "user_id"),
+    sqlite_with_rowid=False,
+    comment="Sign-in sessions, bound to a device id; only a hash of the bearer token is kept.",
+)
+
+break_glass_grants = Table(
+    "break_glass_grants", metadata,
+    _id("grant_id", primary_key=True),
+    _ref("user_id", "accounts.user_id"),
+    Column("session_id", String(64), nullable=False),
+    Column("record_kind", String(8), nullable=False),
+    Column("record_id", ID, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("opened_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("event_id", String(36), nullable=False),
+    Column("reviewed_by", ID),
+    Column("reviewed_at", DateTime(timezone=True)),
+    Column("review_outcome", String(16)),
+    Column("review_note", Text),
+    Index("ix_break_glass_grants_user_id_record_id", "user_id", "record_id"),
+    comment="Emergency access windows; each is an alert until a privacy officer reviews it.",
 )
 
 LOAD_ORDER: tuple[Table, ...] = (
