@@ -68,3 +68,36 @@ def test_export_refuses_a_folder_with_files(connection: Connection, tmp_path: Pa
     with pytest.raises(InputError, match="not empty"):
         export_folder(connection, tmp_path / "busy")
     assert (tmp_path / "busy" / "keep.txt").read_text() == "x"
+
+
+def _csv_column(folder: Path, name: str, column: str) -> set[str]:
+    with (folder / f"{name}.csv").open(encoding="utf-8", newline="") as handle:
+        return {row[column] for row in csv.DictReader(handle)}
+
+
+def test_a_scoped_export_holds_only_its_persons_and_reimports_on_its_own(
+        connection: Connection, court_folder: Path, tmp_path: Path) -> None:
+    with (court_folder / "cases.csv").open(encoding="utf-8", newline="") as handle:
+        riders = [row for row in csv.DictReader(handle) if row["lead_case_id"]]
+    scope = {riders[0]["person_id"], "P0000001", "P0000002"}
+    savepoint = connection.begin_nested()
+    import_folder(connection, court_folder)
+    export_folder(connection, tmp_path / "out", persons=scope)
+    savepoint.rollback()
+
+    out = tmp_path / "out"
+    assert _csv_column(out, "persons", "person_id") == scope
+    assert _csv_column(out, "cases", "person_id") <= scope
+    assert _csv_column(out, "relatives", "relative_id") <= scope
+    hearing_cases = _csv_column(out, "hearings", "case_id")
+    assert hearing_cases <= _csv_column(out, "cases", "case_id")
+    assert _csv_column(out, "hearings", "judge_user_id") - {""} <= _csv_column(
+        out, "users", "user_id")
+    import_folder(connection, out)  # foreign keys hold without the rest of the court
+    assert table_counts(connection)["persons"] == len(scope)
+
+
+def test_an_oversized_scope_is_refused(connection: Connection, tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="at most"):
+        export_folder(connection, tmp_path / "out", persons={f"P{i}" for i in range(10_001)})
+    assert not (tmp_path / "out").exists()
