@@ -7,6 +7,7 @@ point (``PolicyEngine`` deciding an ``AccessRequest`` into a ``Decision``), with
 break-glass windows build on these.
 """
 
+from casevault.access.accounts import Accounts, Enrollment, ReviewItem
 from casevault.access.policy import (
     ALL_CATEGORIES,
     DEFAULT_POLICY_DIR,
@@ -23,10 +24,12 @@ from casevault.access.relationships import (
     relationships_to_case,
     relationships_to_person,
 )
+from casevault.access.sessions import Login, Sessions
 from casevault.errors import AccessDenied
 
 __all__ = [
     "ALL_CATEGORIES", "DEFAULT_POLICY_DIR", "AccessAction", "AccessDenied", "AccessRequest",
-    "AccountState", "Decision", "PolicyEngine", "Principal", "RecordKind", "Relationship",
-    "relationships_to_case", "relationships_to_person",
+    "AccountState", "Accounts", "Decision", "Enrollment", "Login", "PolicyEngine", "Principal",
+    "RecordKind", "Relationship", "ReviewItem", "Sessions", "relationships_to_case",
+    "relationships_to_person",
 ]
