@@ -24,12 +24,29 @@ from casevault.access.relationships import (
     relationships_to_case,
     relationships_to_person,
 )
+from casevault.access.search import (
+    RESULT_CAP,
+    CappedResults,
+    EnumerationGuard,
+    EnumerationLimits,
+    Justification,
+    PersonQuery,
+    RateLimit,
+    RateLimiter,
+    ReasonHistory,
+    cap_results,
+    check_justification,
+    parse_query,
+    protected_terms,
+)
 from casevault.access.sessions import Login, Sessions
 from casevault.errors import AccessDenied
 
 __all__ = [
-    "ALL_CATEGORIES", "DEFAULT_POLICY_DIR", "AccessAction", "AccessDenied", "AccessRequest",
-    "AccountState", "Accounts", "Decision", "Enrollment", "Login", "PolicyEngine", "Principal",
-    "RecordKind", "Relationship", "ReviewItem", "Sessions", "relationships_to_case",
-    "relationships_to_person",
+    "ALL_CATEGORIES", "DEFAULT_POLICY_DIR", "RESULT_CAP", "AccessAction", "AccessDenied",
+    "AccessRequest", "AccountState", "Accounts", "CappedResults", "Decision", "Enrollment",
+    "EnumerationGuard", "EnumerationLimits", "Justification", "Login", "PersonQuery",
+    "PolicyEngine", "Principal", "RateLimit", "RateLimiter", "ReasonHistory", "RecordKind",
+    "Relationship", "ReviewItem", "Sessions", "cap_results", "check_justification", "parse_query",
+    "protected_terms", "relationships_to_case", "relationships_to_person",
 ]
