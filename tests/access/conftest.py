@@ -13,6 +13,8 @@ from casevault.audit.ledger import Ledger
 from casevault.store import tables
 from casevault.store.interchange import import_folder
 
+from .guard_helpers import SignIn, sign_in_services
+
 
 @pytest.fixture
 def court(connection: Connection, court_folder: Path) -> Connection:
@@ -61,3 +63,9 @@ def guard_ledger(guard_engine: Engine) -> Iterator[Ledger]:
     log = Ledger(guard_engine, signer=Signer.generate("casevault.test/guard"))
     yield log
     log.close()
+
+
+@pytest.fixture
+def sign_in(guard_engine: Engine, guard_ledger: Ledger) -> SignIn:
+    """Real accounts and sessions on the committed court, with a hand-moved clock."""
+    return sign_in_services(guard_engine, guard_ledger)

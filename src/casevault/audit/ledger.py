@@ -286,18 +286,24 @@ class Ledger:
             raise ConfigError(msg)
         return Verifier.from_vkey(vkey)
 
-    def issue_checkpoint(self) -> str:
-        """Sign the current tree head and keep it; returns the signed note."""
+    @property
+    def signer(self) -> Signer:
+        """The key that signs this log's checkpoints (and reports built on them)."""
         if self._signer is None:
             msg = "no ledger signing key is configured (CASEVAULT_LEDGER_KEY or the key file)"
             raise ConfigError(msg)
+        return self._signer
+
+    def issue_checkpoint(self) -> str:
+        """Sign the current tree head and keep it; returns the signed note."""
+        signer = self.signer
         with self._engine.connect() as connection, connection.begin():
             if connection.dialect.name == "postgresql":
                 connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_LOCK_KEY})")
-            origin = self._bind_signer(connection, self._signer)
+            origin = self._bind_signer(connection, signer)
             size = _stored_size(connection)
             root = _root_at(connection, size)
-            note = self._signer.sign_checkpoint(Checkpoint(origin, size, root))
+            note = signer.sign_checkpoint(Checkpoint(origin, size, root))
             now = self._clock()
             existing = connection.execute(select(tables.ledger_checkpoints.c.note).where(
                 tables.ledger_checkpoints.c.size == size)).scalar()

@@ -31,14 +31,20 @@ class Operator:
     user_id: str
     purpose: str
     justification: str | None = None
+    session_id: str | None = None
+    device_id: str | None = None
+    ip: str | None = None
+    policy_ids: tuple[str, ...] = ()
+    """The policies that let the guard admit this operator (the guard fills these in)."""
 
 
 def record_audit_access(ledger: Ledger, operator: Operator, what: str, *,
                         person_id: str | None = None) -> Event:
     return ledger.append(EventDraft(
         action=Action.AUDIT_ACCESS, result=Result.PERMIT, user_id=operator.user_id,
+        session_id=operator.session_id, device_id=operator.device_id, ip=operator.ip,
         person_id=person_id, purpose=operator.purpose, justification=operator.justification,
-        detail={"what": what}))
+        policy_ids=operator.policy_ids, detail={"what": what}))
 
 
 def staff_directory(engine: Engine) -> Callable[[str], StaffEntry | None]:
