@@ -35,7 +35,7 @@ def test_lookup_indexes_exist(engine: Engine) -> None:
               for uq in inspector.get_unique_constraints(table)}
     for needed in [("persons", ("name_key",)), ("persons", ("date_of_birth",)),
                    ("cases", ("person_id",)), ("cases", ("court_code",)),
-                   ("hearings", ("scheduled_at",)), ("hearings", ("case_id",)),
+                   ("hearings", ("scheduled_at",)), ("hearings", ("case_id", "judge_user_id")),
                    ("person_names", ("name_key", "person_id"))]:
         assert needed in indexed, needed
     assert ("persons", ("a_number",)) in unique | indexed

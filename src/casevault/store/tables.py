@@ -185,13 +185,16 @@ representations = Table(
 hearings = Table(
     "hearings", metadata,
     _id("hearing_id", primary_key=True),
-    Column("case_id", ID, ForeignKey("cases.case_id"), nullable=False, index=True),
+    Column("case_id", ID, ForeignKey("cases.case_id"), nullable=False),
     Column("scheduled_at", DateTime(timezone=True), nullable=False, index=True),
     Column("hearing_type", String(16), nullable=False),
     Column("judge_user_id", ID, ForeignKey("users.user_id"), index=True),
     Column("outcome", String(16)),
     Column("interpreter_language", String(3)),
     Column("adjournment_reason", Text),
+    # "Is this case on this judge's calendar?" is asked on every guarded read: answer it
+    # from one index entry, whatever the size of the judge's calendar.
+    Index("ix_hearings_case_id_judge_user_id", "case_id", "judge_user_id"),
     sqlite_with_rowid=False,
 )
 
