@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-BENCHES = ["bench_import.py", "bench_point_read.py", "bench_ledger.py"]
+BENCHES = ["bench_import.py", "bench_point_read.py", "bench_ledger.py", "bench_policy.py"]
 
 
 def main() -> int:

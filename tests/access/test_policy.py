@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import cedarpy
 import pytest
 
 from casevault.access.policy import (
@@ -65,14 +66,61 @@ def _request(row: dict[str, Any], *, ids: tuple[str, str, str] = ("U1", "C1", "D
     )
 
 
-def test_the_table_is_large_enough_and_covers_every_role_and_state() -> None:
-    rows = [{**TABLE["defaults"], **row} for row in TABLE["cases"]]
+ISSUE_CASES = (
+    "outside-party analyst with an approved purpose sees no record",
+    "outside party without approved purposes sees no record",
+    "external advisor without the outside-party flag still sees no record",
+    "attorney of record sees identity",
+    "attorney whose representation ended is refused",
+    "attorney whose representation ended does not see asylum",
+    "DHS counsel does not see asylum for litigation",
+    "DHS counsel sees asylum on appeal review",
+    "expired judge is refused",
+    "untrained judge is refused",
+    "judge without MFA is refused",
+)
+"""The rows that state issue 4's named rules; the table must keep each of them."""
+
+
+def _rows() -> list[dict[str, Any]]:
+    return [{**TABLE["defaults"], **row} for row in TABLE["cases"]]
+
+
+def test_the_table_is_large_enough_and_covers_every_vocabulary() -> None:
+    rows = _rows()
     assert TABLE["version"] == "cv-policy-vectors/1"
     assert len(rows) >= 60
+    names = [row["name"] for row in rows]
+    assert len(set(names)) == len(names)
+    assert set(ISSUE_CASES) <= set(names)
     assert {row["role"] for row in rows} == {role.value for role in Role}
+    assert {row["purpose"] for row in rows} == {purpose.value for purpose in Purpose}
+    assert {row["category"] for row in rows} == {c.value for c in DataCategory} | {"all"}
     assert {row["account_state"] for row in rows} == {state.value for state in AccountState}
     assert {row["action"] for row in rows} == {action.value for action in AccessAction}
+    assert {row["kind"] for row in rows} == {kind.value for kind in RecordKind}
+    assert {r for row in rows for r in row["relationships"]} == {r.value for r in Relationship}
     assert {row["expected"] for row in rows if "expected" in row} == {"permit", "deny"}
+
+
+def test_the_table_permits_and_refuses_each_role_category_and_condition() -> None:
+    rows = _rows()
+    single = [row for row in rows if row["category"] != "all"]
+    for category in DataCategory:
+        outcomes = {row["expected"] for row in single if row["category"] == category}
+        assert outcomes == {"permit", "deny"}, category
+    for role in Role:
+        outcomes = {row["expected"] for row in single if row["role"] == role}
+        assert "deny" in outcomes, role
+        if role not in {Role.ANALYST, Role.EXTERNAL_ADVISOR}:
+            assert "permit" in outcomes, role
+    for action in AccessAction:
+        assert {row["expected"] for row in single if row["action"] == action} == {"permit", "deny"}
+    for flag in ("training_current", "mfa_verified", "device_bound"):  # each refused on its own
+        assert any(not row[flag] and row["account_state"] == "active" for row in single), flag
+    outside = [row for row in rows if row["outside_party"]]
+    assert any(row["approved_purposes"] for row in outside)
+    assert any(not row["approved_purposes"] for row in outside)
 
 
 @pytest.mark.parametrize("row", TABLE["cases"], ids=[row["name"] for row in TABLE["cases"]])
@@ -138,6 +186,36 @@ def test_memoised_and_fresh_evaluations_agree() -> None:
         request = _request(row)
         first = memoised.decide(request)
         assert memoised.decide(request) == first == fresh.decide(request)
+
+
+@pytest.mark.parametrize("memoise", [True, False], ids=["memoised", "fresh"])
+def test_deciding_many_at_once_gives_each_request_its_own_decision(memoise: bool) -> None:
+    reference = PolicyEngine.load(memoise=False)
+    requests = [_request(row) for row in TABLE["cases"]]
+    requests += requests[::3]  # repeated tuples, in another order
+    batched = PolicyEngine.load(memoise=memoise)
+    assert batched.decide_many(requests) == [reference.decide(r) for r in requests]
+    assert batched.decide_many(reversed(requests)) == [reference.decide(r) for r in requests[::-1]]
+    assert batched.decide_many([]) == []
+
+
+def test_deciding_many_asks_cedar_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    engine = PolicyEngine.load()
+    calls: list[int] = []
+    batch = cedarpy.is_authorized_batch
+
+    def counting(requests: list[dict[str, Any]], *args: Any) -> list[cedarpy.AuthzResult]:
+        calls.append(len(requests))
+        return batch(requests, *args)
+
+    monkeypatch.setattr(cedarpy, "is_authorized_batch", counting)
+    requests = [_request(row) for row in TABLE["cases"][:40]]
+    engine.decide_many(requests)
+    distinct = len({(r.principal, r.action, r.kind, r.purpose, r.relationships, bool(r.device_id))
+                    for r in requests})
+    assert calls == [distinct * len(DataCategory)]
+    engine.decide_many(requests)  # all remembered: Cedar is not asked again
+    assert len(calls) == 1
 
 
 # --- Exhaustive properties over the closed vocabularies ---------------------------------
@@ -305,6 +383,13 @@ def test_removing_a_required_prohibition_refuses_to_start(policy_dir: Path) -> N
 def test_a_schema_out_of_step_with_the_vocabularies_refuses_to_start(policy_dir: Path) -> None:
     _edit(policy_dir / "casevault.cedarschema", '"self_service", ', "")
     with pytest.raises(ConfigError, match="Purpose"):
+        PolicyEngine.load(policy_dir)
+
+
+def test_a_schema_without_one_of_the_actions_refuses_to_start(policy_dir: Path) -> None:
+    _edit(policy_dir / "casevault.cedarschema", "action view, search, print in [read]",
+          "action view, search in [read]")
+    with pytest.raises(ConfigError, match="no action print"):
         PolicyEngine.load(policy_dir)
 
 

@@ -20,8 +20,9 @@ values, so the engine evaluates each distinct tuple once and reuses the answer
 
 from __future__ import annotations
 
+import itertools
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -33,7 +34,7 @@ import cedarpy
 from casevault.access._policy_files import NAMESPACE, LoadedPolicies, load_policies
 from casevault.access.relationships import Relationship
 from casevault.domain import Agency, DataCategory, Purpose, Role
-from casevault.errors import AccessDenied
+from casevault.errors import AccessDenied, ConfigError
 
 DEFAULT_POLICY_DIR: Final = Path(__file__).resolve().parents[3] / "policies"
 """``policies/`` at the root of a source checkout."""
@@ -167,14 +168,29 @@ class _Verdict(NamedTuple):
     reason: str | None
 
 
+_PrincipalKey = tuple[Role, Agency, AccountState, bool, bool, bool, frozenset[Purpose]]
+"""The principal's part of ``_Attributes`` (its first seven fields): one Cedar entity each."""
+_Verdicts = dict[DataCategory, _Verdict]
+
+
 class PolicyEngine:
-    """Holds the parsed policy set and schema; decides requests. Build with ``load``."""
+    """Holds the parsed policy set and schema; decides requests. Build with ``load``.
+
+    With ``memoise`` (the default, and the production path) each distinct attribute
+    tuple is evaluated once, for every category, and its decisions reused. Without
+    it every request goes to Cedar, for the categories it asks only. Either way the
+    policy set and schema are parsed once, and so is each distinct principal entity
+    (with the schema's action hierarchy): a Cedar call only builds the requests'
+    small contexts from pre-serialised parts.
+    """
 
     def __init__(self, policies: LoadedPolicies, *, memoise: bool = True) -> None:
+        _check_actions(policies.schema)
         self._policies = policies
         self._memoise = memoise
-        self._verdicts: dict[_Attributes, tuple[_Verdict, ...]] = {}
+        self._verdicts: dict[_Attributes, _Verdicts] = {}
         self._decisions: dict[tuple[_Attributes, frozenset[DataCategory]], Decision] = {}
+        self._principals: dict[_PrincipalKey, cedarpy.Entities] = {}
 
     @classmethod
     def load(cls, directory: Path = DEFAULT_POLICY_DIR, *, memoise: bool = True) -> PolicyEngine:
@@ -198,30 +214,104 @@ class PolicyEngine:
     def decide(self, request: AccessRequest) -> Decision:
         """Decide ``request``: the permitted subset of its categories, with ids and reasons."""
         attributes = _attributes(request)
+        if not self._memoise:
+            verdicts = self._evaluate({attributes: _asked(request.categories)},
+                                      self._principal(attributes), _the_principal)
+            return self._decision(verdicts[attributes], request.categories)
         key = (attributes, request.categories)
-        decision = self._decisions.get(key) if self._memoise else None
+        decision = self._decisions.get(key)
         if decision is None:
-            decision = self._decision(self._verdicts_for(attributes), request.categories)
-            if self._memoise:
-                _remember(self._decisions, key, decision)
+            verdicts_of = self._verdicts.get(attributes)
+            if verdicts_of is None:
+                verdicts_of = self._evaluate({attributes: _CATEGORY_ORDER},
+                                             self._principal(attributes),
+                                             _the_principal)[attributes]
+                _remember(self._verdicts, attributes, verdicts_of)
+            decision = self._decision(verdicts_of, request.categories)
+            _remember(self._decisions, key, decision)
         return decision
 
-    def _verdicts_for(self, attributes: _Attributes) -> tuple[_Verdict, ...]:
-        verdicts = self._verdicts.get(attributes) if self._memoise else None
-        if verdicts is None:
-            verdicts = self._evaluate(attributes)
-            if self._memoise:
-                _remember(self._verdicts, attributes, verdicts)
-        return verdicts
+    def decide_many(self, requests: Iterable[AccessRequest]) -> list[Decision]:
+        """Decide each request, in order: the same decisions as ``decide`` of each.
 
-    def _evaluate(self, attributes: _Attributes) -> tuple[_Verdict, ...]:
-        """One Cedar batch: a request per data category, against the pre-parsed policy set."""
-        results = cedarpy.is_authorized_batch(
-            [_cedar_request(attributes, category) for category in _CATEGORY_ORDER],
-            self._policies.policy_set, _cedar_principal(attributes), self._policies.schema,
-        )
-        return tuple(self._verdict(attributes, category, result)
-                     for category, result in zip(_CATEGORY_ORDER, results, strict=True))
+        Every distinct attribute tuple not already known is evaluated in a single
+        Cedar batch (one call for the whole list), so deciding many requests, such
+        as the rows of a search, costs one call into Cedar rather than one per row.
+        """
+        keys = [(_attributes(request), request.categories) for request in requests]
+        found = [self._decisions.get(key) if self._memoise else None for key in keys]
+        verdicts: dict[_Attributes, _Verdicts] = {}
+        pending: dict[_Attributes, tuple[DataCategory, ...]] = {}
+        if self._memoise:
+            for attributes in {key[0] for key, decision in zip(keys, found, strict=True)
+                               if decision is None}:
+                known = self._verdicts.get(attributes)
+                if known is None:
+                    pending[attributes] = _CATEGORY_ORDER
+                else:
+                    verdicts[attributes] = known
+        else:
+            asked: dict[_Attributes, set[DataCategory]] = {}
+            for attributes, categories in keys:
+                asked.setdefault(attributes, set()).update(categories)
+            pending = {a: _asked(frozenset(c)) for a, c in asked.items()}
+        if pending:
+            evaluated = self._evaluate_batch(pending)
+            verdicts.update(evaluated)
+            if self._memoise:
+                for attributes, verdicts_of in evaluated.items():
+                    _remember(self._verdicts, attributes, verdicts_of)
+        decisions = []
+        for key, memoised in zip(keys, found, strict=True):
+            decision = memoised or self._decision(verdicts[key[0]], key[1])
+            if memoised is None and self._memoise:
+                _remember(self._decisions, key, decision)
+            decisions.append(decision)
+        return decisions
+
+    def _principal(self, attributes: _Attributes) -> cedarpy.Entities:
+        """The principal's entity (and the schema's actions), parsed once per principal tuple."""
+        key: _PrincipalKey = attributes[:7]
+        entities = self._principals.get(key)
+        if entities is None:
+            entities = cedarpy.Entities.from_json_str(
+                f"[{_principal_json(attributes, _PRINCIPAL_ID)}]", self._policies.schema)
+            _remember(self._principals, key, entities)
+        return entities
+
+    def _evaluate_batch(self, pending: Mapping[_Attributes, tuple[DataCategory, ...]],
+                        ) -> dict[_Attributes, _Verdicts]:
+        """Several tuples in one Cedar batch, with an entity for each distinct principal."""
+        ids: dict[_PrincipalKey, str] = {}
+        entities = []
+        for attributes in pending:
+            key: _PrincipalKey = attributes[:7]
+            if key not in ids:
+                ids[key] = f"{_PRINCIPAL_ID}-{len(ids)}"
+                entities.append(_principal_json(attributes, ids[key]))
+        parsed = cedarpy.Entities.from_json_str(f"[{','.join(entities)}]", self._policies.schema)
+        uids = {key: {"type": _USER_TYPE, "id": value} for key, value in ids.items()}
+        return self._evaluate(pending, parsed, lambda a: uids[a[:7]])
+
+    def _evaluate(self, pending: Mapping[_Attributes, tuple[DataCategory, ...]],
+                  entities: cedarpy.Entities,
+                  principal_uid: Callable[[_Attributes], Mapping[str, str]],
+                  ) -> dict[_Attributes, _Verdicts]:
+        """One Cedar batch: a request per data category asked of each tuple.
+
+        Cedar is not handed the schema here, on purpose: the requests are built from
+        the vocabularies that start-up proved equal to the schema's enumerations, and
+        the entities were validated against the schema when they were parsed (which
+        also gave them the schema's action hierarchy), so checking again per request
+        would only cost time.
+        """
+        requests = [request for attributes, categories in pending.items()
+                    for request in _cedar_requests(attributes, categories,
+                                                   principal_uid(attributes))]
+        results = iter(cedarpy.is_authorized_batch(requests, self._policies.policy_set, entities))
+        return {attributes: {category: self._verdict(attributes, category, next(results))
+                             for category in categories}
+                for attributes, categories in pending.items()}
 
     def _verdict(self, attributes: _Attributes, category: DataCategory,
                  result: cedarpy.AuthzResult) -> _Verdict:
@@ -238,9 +328,9 @@ class PolicyEngine:
         names = {self._policies.ids[cedar_id] for cedar_id in cedar_ids}
         return tuple(sorted(names, key=self._policies.order.__getitem__))
 
-    def _decision(self, verdicts: tuple[_Verdict, ...],
+    def _decision(self, verdicts: Mapping[DataCategory, _Verdict],
                   categories: frozenset[DataCategory]) -> Decision:
-        asked = [(c, verdicts[_CATEGORY_INDEX[c]]) for c in _CATEGORY_ORDER if c in categories]
+        asked = [(c, verdicts[c]) for c in _CATEGORY_ORDER if c in categories]
         ids = {policy_id for _, verdict in asked for policy_id in verdict.policy_ids}
         refusals = [(c, v.reason) for c, v in asked if v.reason is not None]
         # A prohibition's reason (account, training, ...) is more useful than a default refusal.
@@ -255,14 +345,17 @@ class PolicyEngine:
 _K = TypeVar("_K")
 _V = TypeVar("_V")
 _CATEGORY_ORDER: Final = tuple(DataCategory)
-_CATEGORY_INDEX: Final = {category: n for n, category in enumerate(_CATEGORY_ORDER)}
 _RELATED_ROLES: Final = frozenset({Role.JUDGE, Role.CLERK, Role.COURT_ADMIN, Role.DHS_COUNSEL,
                                    Role.ATTORNEY})
-_PRINCIPAL_UID: Final = {"type": f"{NAMESPACE}::User", "id": "principal"}
+_USER_TYPE: Final = f"{NAMESPACE}::User"
+_PRINCIPAL_ID: Final = "principal"
+_PRINCIPAL_UID: Final = {"type": _USER_TYPE, "id": _PRINCIPAL_ID}
 _RESOURCE_UIDS: Final = {
     RecordKind.CASE: {"type": f"{NAMESPACE}::Case", "id": "record"},
     RecordKind.PERSON: {"type": f"{NAMESPACE}::Person", "id": "record"},
 }
+_ACTION_UIDS: Final = {action: {"type": f"{NAMESPACE}::Action", "id": action.value}
+                       for action in AccessAction}
 
 
 def _remember(memo: dict[_K, _V], key: _K, value: _V) -> None:
@@ -270,6 +363,24 @@ def _remember(memo: dict[_K, _V], key: _K, value: _V) -> None:
     if len(memo) >= MEMO_LIMIT:
         memo.clear()
     memo[key] = value
+
+
+def _check_actions(schema: cedarpy.Schema) -> None:
+    """Every ``AccessAction`` must be an action of the schema (requests are not re-validated)."""
+    actions = json.loads(str(cedarpy.Entities.from_json_str("[]", schema)))
+    declared = {e["uid"]["id"] for e in actions if e["uid"]["type"] == f"{NAMESPACE}::Action"}
+    missing = sorted(action.value for action in AccessAction if action.value not in declared)
+    if missing:
+        msg = f"the Cedar schema declares no action {', '.join(missing)}; the guard cannot start"
+        raise ConfigError(msg)
+
+
+def _asked(categories: frozenset[DataCategory]) -> tuple[DataCategory, ...]:
+    return tuple(c for c in _CATEGORY_ORDER if c in categories)
+
+
+def _the_principal(_: _Attributes) -> Mapping[str, str]:
+    return _PRINCIPAL_UID
 
 
 def _attributes(request: AccessRequest) -> _Attributes:
@@ -281,11 +392,30 @@ def _attributes(request: AccessRequest) -> _Attributes:
     )
 
 
+# Cedar's JSON, serialised once: a request only joins these pieces.
+
 def _entity(kind: str, value: str) -> dict[str, dict[str, str]]:
     return {"__entity": {"type": f"{NAMESPACE}::{kind}", "id": value}}
 
 
-def _cedar_principal(a: _Attributes) -> str:
+def _entity_json(kind: str, value: str) -> str:
+    return json.dumps(_entity(kind, value))
+
+
+def _set_json(kind: str, values: Iterable[str]) -> str:
+    return json.dumps([_entity(kind, value) for value in sorted(values)])
+
+
+_PURPOSE_JSON: Final = {p: _entity_json("Purpose", p) for p in Purpose}
+_CATEGORY_JSON: Final = {c: _entity_json("Category", c) for c in DataCategory}
+_RELATIONSHIPS_JSON: Final = {
+    frozenset(chosen): _set_json("Relationship", chosen)
+    for size in range(len(Relationship) + 1)
+    for chosen in itertools.combinations(Relationship, size)
+}
+
+
+def _principal_json(a: _Attributes, principal_id: str) -> str:
     """The request's only entity: the principal, under a placeholder id."""
     attrs = {
         "role": _entity("Role", a.role), "agency": _entity("Agency", a.agency),
@@ -294,21 +424,20 @@ def _cedar_principal(a: _Attributes) -> str:
         "outside_party": a.outside_party,
         "approved_purposes": [_entity("Purpose", p) for p in sorted(a.approved_purposes)],
     }
-    return json.dumps([{"uid": _PRINCIPAL_UID, "attrs": attrs, "parents": []}])
+    return json.dumps({"uid": {"type": _USER_TYPE, "id": principal_id}, "attrs": attrs,
+                       "parents": []})
 
 
-def _cedar_request(a: _Attributes, category: DataCategory) -> dict[str, object]:
-    context = {
-        "purpose": _entity("Purpose", a.purpose), "category": _entity("Category", category),
-        "relationships": [_entity("Relationship", r) for r in sorted(a.relationships)],
-        "device_bound": a.device_bound,
-    }
-    return {
-        "principal": _PRINCIPAL_UID,
-        "action": {"type": f"{NAMESPACE}::Action", "id": a.action.value},
-        "resource": _RESOURCE_UIDS[a.kind],
-        "context": context,
-    }
+def _cedar_requests(a: _Attributes, categories: Iterable[DataCategory],
+                    principal_uid: Mapping[str, str]) -> list[dict[str, object]]:
+    """A request per category; they differ only in the context's ``category``."""
+    prefix = (f'{{"purpose": {_PURPOSE_JSON[a.purpose]}, '
+              f'"relationships": {_RELATIONSHIPS_JSON[a.relationships]}, '
+              f'"device_bound": {"true" if a.device_bound else "false"}, "category": ')
+    principal, action, resource = principal_uid, _ACTION_UIDS[a.action], _RESOURCE_UIDS[a.kind]
+    return [{"principal": principal, "action": action, "resource": resource,
+             "context": f"{prefix}{_CATEGORY_JSON[category]}}}"}
+            for category in categories]
 
 
 def _default_reason(a: _Attributes, category: DataCategory) -> str:
