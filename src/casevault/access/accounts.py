@@ -291,9 +291,9 @@ class Accounts:
         self._ledger.append_many(drafts)
         with self._engine.begin() as connection:
             _set_state(connection, user_id, AccountState.SUSPENDED, now)
-            # Sessions opened since the read above are refused anyway: the state is checked live.
-            return end_sessions(connection, live_sessions(connection, user_id, now), now,
-                                "account_suspended")
+            # Only the sessions ledgered above: one opened since is refused, and then ended
+            # with its own event, on its next request (the state is checked live).
+            return end_sessions(connection, ended, now, "account_suspended")
 
     def reinstate(self, user_id: str, *, by: str, reason: str) -> AccountState:
         """Lift a suspension; the account is active again if it has a current approval.

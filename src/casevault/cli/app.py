@@ -28,6 +28,7 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
 from casevault import __version__
+from casevault.cli.access import access_app
 from casevault.cli.audit import audit_app
 from casevault.errors import CasevaultError, InterchangeProblems
 from casevault.store import database_url, make_engine, require_current_schema, upgrade_schema
@@ -43,6 +44,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(audit_app, name="audit")
+app.add_typer(access_app, name="access")
 console = Console()
 errors = Console(stderr=True)
 
