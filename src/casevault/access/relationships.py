@@ -9,7 +9,8 @@ case for as long as the hearing row exists (a judge who heard a case rules on
 its later motions), while an assignment counts only between its start and end.
 
 All relationships of one user to one case, or to every case of one person, come
-back from a single indexed query (one round trip).
+back from a single indexed query (one round trip), compiled once and run on the
+driver connection: it is asked on every guarded read.
 
 ``respondent_self`` (a respondent reading their own case) is reserved: respondents
 are not users yet. It is left out of the vocabulary, and of the Cedar schema,
@@ -21,13 +22,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Final
+from typing import Any, Final
 
 from sqlalchemy import (
     ColumnElement,
     Connection,
     Date,
-    Row,
     Select,
     String,
     bindparam,
@@ -37,6 +37,7 @@ from sqlalchemy import (
 )
 
 from casevault.domain import Capacity, Role
+from casevault.store.reads import PreparedQuery, date_param
 from casevault.store.tables import assignments, cases, hearings, representations, users
 
 
@@ -66,7 +67,8 @@ def relationships_to_case(
 ) -> frozenset[Relationship]:
     """The user's relationships to one case on day ``on``; empty if either id is unknown."""
     _check_day(on)
-    return _union(connection.execute(_BY_CASE, {"user_id": user_id, "on": on, "key": case_id}))
+    return _union(_BY_CASE.rows(connection, {"user_id": user_id, "on": date_param(connection, on),
+                                             "key": case_id}))
 
 
 def relationships_to_person(
@@ -78,8 +80,9 @@ def relationships_to_person(
     union over their cases is the person's relationship set.
     """
     _check_day(on)
-    return _union(connection.execute(
-        _BY_PERSON, {"user_id": user_id, "on": on, "key": person_id}))
+    return _union(_BY_PERSON.rows(connection, {"user_id": user_id,
+                                               "on": date_param(connection, on),
+                                               "key": person_id}))
 
 
 def _check_day(on: date) -> None:
@@ -133,13 +136,11 @@ def _current(
     return started_on <= _ON, or_(ended_on.is_(None), ended_on > _ON)
 
 
-_BY_CASE: Final = _relationship_query(cases.c.case_id == _KEY)
-_BY_PERSON: Final = _relationship_query(cases.c.person_id == _KEY)
+_BY_CASE: Final = PreparedQuery(_relationship_query(cases.c.case_id == _KEY))
+_BY_PERSON: Final = PreparedQuery(_relationship_query(cases.c.person_id == _KEY))
 
 
-def _union(
-    rows: Iterable[Row[str | None, str | None, str, bool, bool, bool, bool]],
-) -> frozenset[Relationship]:
+def _union(rows: Iterable[tuple[Any, ...]]) -> frozenset[Relationship]:
     found: set[Relationship] = set()
     for row in rows:
         found |= _from_row(*row)

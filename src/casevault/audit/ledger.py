@@ -466,13 +466,14 @@ def _root_at(connection: Connection, size: int) -> bytes:
 
 
 def _stored_chain_heads(connection: Connection, person_ids: set[str]) -> dict[str, bytes]:
-    events = tables.ledger_events
-    latest = (select(events.c.person_id, func.max(events.c.seq).label("seq"))
-              .where(events.c.person_id.in_(sorted(person_ids)))
-              .group_by(events.c.person_id).subquery())
-    rows = connection.execute(select(latest.c.person_id, events.c.leaf_hash)
-                              .join(events, events.c.seq == latest.c.seq))
-    return {str(person): bytes(digest) for person, digest in rows}
+    """The newest leaf hash of each person's chain: one primary-key-ordered probe per person."""
+    heads = {}
+    for person_id in sorted(person_ids):
+        rows = _driver_rows(connection, "SELECT leaf_hash FROM ledger_events WHERE person_id = ? "
+                            "ORDER BY seq DESC LIMIT 1", (person_id,))
+        if rows:
+            heads[person_id] = bytes(rows[0][0])
+    return heads
 
 
 def _meta(connection: Connection) -> dict[str, str]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, Final, TypeVar
+from typing import Any, Final, TypeVar, Unpack
 
 from sqlalchemy import Connection, Select, Table, bindparam, select
 from sqlalchemy.engine import Dialect
@@ -50,10 +50,13 @@ MAX_MATCHES: Final = 1_000
 _Compiled = tuple[str, Callable[[Mapping[str, Any]], Any]]
 
 
-class _Query:
-    """A Core statement compiled once per dialect and run on the driver connection."""
+class PreparedQuery:
+    """A Core statement compiled once per dialect and run on the driver connection.
 
-    def __init__(self, statement: Select[Any]) -> None:
+    Parameters go to the driver as given: pass dates through ``date_param``.
+    """
+
+    def __init__(self, statement: Select[Unpack[tuple[Any, ...]]]) -> None:
         self._statement = statement
         self._compiled: dict[str, _Compiled] = {}
 
@@ -88,20 +91,20 @@ def _record_columns(table: Table, record_type: type) -> list[Any]:
 
 
 def _by(table: Table, record_type: type, *where: Any, order_by: Sequence[Any] = (),
-        limit: bool = False) -> _Query:
+        limit: bool = False) -> PreparedQuery:
     statement = select(*_record_columns(table, record_type)).where(*where).order_by(*order_by)
     if limit:
         statement = statement.limit(bindparam("limit"))
-    return _Query(statement)
+    return PreparedQuery(statement)
 
 
-def _records(query: _Query, record_type: type[R], connection: Connection,
+def _records(query: PreparedQuery, record_type: type[R], connection: Connection,
              **params: Any) -> list[R]:
     build = builder_for(record_type).build
     return [build(row) for row in query.rows(connection, params)]
 
 
-def _one(query: _Query, record_type: type[R], connection: Connection, kind: str,
+def _one(query: PreparedQuery, record_type: type[R], connection: Connection, kind: str,
          record_id: str) -> R:
     found = _records(query, record_type, connection, id=record_id)
     if not found:
@@ -112,7 +115,7 @@ def _one(query: _Query, record_type: type[R], connection: Connection, kind: str,
 _p, _c = tables.persons, tables.cases
 _PERSON_BY_ID = _by(_p, Person, _p.c.person_id == bindparam("id"))
 _PERSON_BY_A_NUMBER = _by(_p, Person, _p.c.a_number == bindparam("a_number"))
-_PERSONS_BY_NAME = _Query(
+_PERSONS_BY_NAME = PreparedQuery(
     select(*_record_columns(_p, Person))
     .join(tables.person_names, tables.person_names.c.person_id == _p.c.person_id)
     .where(tables.person_names.c.name_key == bindparam("name_key"))
@@ -135,7 +138,7 @@ _RIDERS = _by(_c, Case, _c.c.lead_case_id == bindparam("id"), order_by=[_c.c.cas
 _h = tables.hearings
 _HEARINGS_OF_CASE = _by(_h, Hearing, _h.c.case_id == bindparam("id"),
                         order_by=[_h.c.scheduled_at])
-_HEARINGS_AT_COURT = _Query(
+_HEARINGS_AT_COURT = PreparedQuery(
     select(*_record_columns(_h, Hearing)).join(_c, _c.c.case_id == _h.c.case_id)
     .where(_c.c.court_code == bindparam("court"), _h.c.scheduled_at >= bindparam("start"),
            _h.c.scheduled_at < bindparam("end"))
@@ -158,7 +161,7 @@ _REPRESENTED_BY = _by(tables.representations, Representation,
                       order_by=[tables.representations.c.started_on])
 _d = tables.documents
 _DOCUMENT_COLUMNS = [c for c in _record_columns(_d, Document) if c.name != "content"]
-_DOCUMENTS_OF_CASE = _Query(select(*_DOCUMENT_COLUMNS).where(_d.c.case_id == bindparam("id"))
+_DOCUMENTS_OF_CASE = PreparedQuery(select(*_DOCUMENT_COLUMNS).where(_d.c.case_id == bindparam("id"))
                             .order_by(_d.c.filed_on, _d.c.document_id))
 _DOCUMENT_BY_ID = _by(_d, Document, _d.c.document_id == bindparam("id"))
 _ASSIGNMENTS_OF_CASE = _by(tables.assignments, Assignment,
@@ -173,7 +176,8 @@ _COURTS = _by(tables.courts, Court, order_by=[tables.courts.c.court_code])
 _FACILITIES = _by(tables.facilities, Facility, order_by=[tables.facilities.c.facility_code])
 
 
-def _date_param(connection: Connection, value: date) -> Any:
+def date_param(connection: Connection, value: date) -> Any:
+    """A date as the driver takes it (ISO text on SQLite, where dates are stored as text)."""
     return value.isoformat() if connection.dialect.name == "sqlite" else value
 
 
@@ -208,7 +212,7 @@ def persons_by_name(connection: Connection, family_name: str, given_name: str | 
 def persons_by_birth_date(connection: Connection, born_on: date, *,
                           limit: int = 25) -> list[Person]:
     return _records(_PERSONS_BY_BIRTH_DATE, Person, connection,
-                    dob=_date_param(connection, born_on), limit=_limit(limit))
+                    dob=date_param(connection, born_on), limit=_limit(limit))
 
 
 def address_history(connection: Connection, person_id: str) -> list[AddressPeriod]:
