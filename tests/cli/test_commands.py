@@ -6,11 +6,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, text
 from typer.testing import CliRunner
 
 from casevault.cli import app
 from casevault.store import make_engine, tables
+
+from .operators import run, signed_in
 
 runner = CliRunner()
 
@@ -45,9 +47,58 @@ def test_synth_init_import_export_round(tmp_path: Path, sqlite_url: str) -> None
     assert code == 0, out
     assert "persons.csv: 60 rows" in out
     assert _persons(sqlite_url) == 60
-    code, out = _run("export", str(tmp_path / "out"), "--db", sqlite_url, "--format", "parquet")
+
+
+def _client_of_an_attorney(url: str) -> tuple[str, list[str]]:
+    """An attorney with a user account, and the persons they represent today."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(text(
+                "SELECT r.attorney_id, c.person_id FROM representations r JOIN users u "
+                "ON u.user_id = r.attorney_id JOIN cases c ON c.case_id = r.case_id "
+                "WHERE r.ended_on IS NULL ORDER BY r.attorney_id, c.person_id")).all()
+    finally:
+        engine.dispose()
+    attorney = rows[0][0]
+    return attorney, sorted({person for who, person in rows if who == attorney})
+
+
+def test_export_runs_through_the_guard_as_the_signed_in_attorney(tmp_path: Path,
+                                                                  court_folder: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'export.db'}"
+    env = {"CASEVAULT_DB_URL": url, "CASEVAULT_KEY_DIR": str(tmp_path / "keys")}
+    assert run(env, "init")[0] == 0
+    assert run(env, "import", str(court_folder))[0] == 0
+    attorney, clients = _client_of_an_attorney(url)
+    session = signed_in(env, attorney, tmp_path / "session")
+    env["CASEVAULT_SESSION_FILE"] = str(session)
+    why = "Preparing the client's file for the individual hearing, ticket INC-7781"
+
+    code, out = run(env, "export", str(tmp_path / "out"), "--format", "parquet",
+                    *[arg for client in clients for arg in ("--person", client)],
+                    "--justification", why)
     assert code == 0, out
     assert (tmp_path / "out" / "persons.parquet").exists()
+
+    stranger = _persons_not_represented_by(url, attorney)
+    code, out = run(env, "export", str(tmp_path / "refused"), "--person", stranger,
+                    "--justification", why)
+    assert code == 2 and "Export refused for 1 of 1 persons" in out
+    assert not (tmp_path / "refused").exists()
+
+
+def _persons_not_represented_by(url: str, attorney: str) -> str:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            return str(connection.execute(text(
+                "SELECT p.person_id FROM persons p WHERE NOT EXISTS (SELECT 1 FROM cases c "
+                "JOIN representations r ON r.case_id = c.case_id WHERE c.person_id = p.person_id "
+                "AND r.attorney_id = :a) ORDER BY p.person_id LIMIT 1"), {"a": attorney})
+                .scalar_one())
+    finally:
+        engine.dispose()
 
 
 def test_import_into_postgresql(tmp_path: Path, database_factory: Callable[[str], Engine]) -> None:

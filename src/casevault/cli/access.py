@@ -12,15 +12,13 @@ Exit status: 0 on success, 2 for any refusal or error (the message says what to 
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
-from pathlib import Path
-from typing import Annotated, Any, Final
+from typing import Annotated, Final
 
 import typer
 from rich.console import Console
@@ -28,6 +26,13 @@ from rich.console import Console
 from casevault.access.accounts import Accounts, ReviewItem
 from casevault.access.sessions import Sessions
 from casevault.audit.setup import open_ledger
+from casevault.cli._session import (
+    DEFAULT_SESSION_FILE,
+    SESSION_FILE_VERSION,
+    SessionFileOption,
+    read_session,
+    write_session,
+)
 from casevault.domain import Purpose
 from casevault.errors import CasevaultError, InputError
 from casevault.settings import load_settings
@@ -42,8 +47,6 @@ errors = Console(stderr=True)
 ERROR_EXIT: Final = 2
 PASSWORD_ENV: Final = "CASEVAULT_PASSWORD"  # noqa: S105 -- the variable's name, not a secret
 CODE_ENV: Final = "CASEVAULT_TOTP_CODE"
-DEFAULT_SESSION_FILE: Final = Path("var/session")
-SESSION_FILE_VERSION: Final = "cv-session/1"
 DATE_FORMATS: Final = ["%Y-%m-%d"]
 
 DbOption = Annotated[str | None, typer.Option("--db", help="Database URL.")]
@@ -52,8 +55,6 @@ ByOption = Annotated[str, typer.Option(
 UserArgument = Annotated[str, typer.Argument(help="The user id of the account.")]
 ReasonOption = Annotated[str, typer.Option(
     "--reason", help="A short reason code, e.g. lost_device (details go in your ticket).")]
-SessionFileOption = Annotated[Path, typer.Option(
-    "--session-file", envvar="CASEVAULT_SESSION_FILE", help="Where the session is kept.")]
 PurposeOption = Annotated[list[Purpose] | None, typer.Option(
     "--purpose", help="A purpose the approval allows (repeat for several).")]
 LegalBasisOption = Annotated[str, typer.Option(
@@ -278,7 +279,7 @@ def login(
                              optional=True)
         with _services(db) as (_, sessions):
             signed = sessions.login(user, password, code, device_id=device)
-        _write_session(session_file, {
+        write_session(session_file, {
             "version": SESSION_FILE_VERSION, "session_id": signed.session_id,
             "user_id": user, "device_id": device, "token": signed.token,
             "expires_at": signed.expires_at.isoformat()})
@@ -293,7 +294,7 @@ def whoami(session_file: SessionFileOption = DEFAULT_SESSION_FILE,
            db: DbOption = None) -> None:
     """Check the session in the session file and show the account as the policy sees it."""
     with _reported():
-        stored = _read_session(session_file)
+        stored = read_session(session_file)
         with _services(db) as (_, sessions):
             context = sessions.authenticate(stored["token"], device_id=stored["device_id"])
     p = context.principal
@@ -307,7 +308,7 @@ def logout(session_file: SessionFileOption = DEFAULT_SESSION_FILE,
            db: DbOption = None) -> None:
     """End the session in the session file and delete the file."""
     with _reported():
-        stored = _read_session(session_file)
+        stored = read_session(session_file)
         with _services(db) as (_, sessions):
             sessions.logout(stored["token"])
         session_file.unlink()
@@ -332,31 +333,3 @@ def revoke_all(user: UserArgument, by: ByOption, reason: ReasonOption,
     with _reported(), _services(db) as (_, sessions):
         count = sessions.revoke_all(user, by=by, reason=reason)
     _say(f"{count} session(s) of {user} ended")
-
-
-def _write_session(path: Path, content: dict[str, str]) -> None:
-    """Write the session file readable by its owner only (created 0600, never wider)."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        os.fchmod(handle.fileno(), 0o600)  # an existing file keeps its mode through O_CREAT
-        json.dump(content, handle)
-        handle.write("\n")
-
-
-def _read_session(path: Path) -> dict[str, str]:
-    try:
-        content: Any = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        msg = f"no session file at {path}: sign in with `casevault access login USER`"
-        raise InputError(msg) from None
-    except (OSError, ValueError):
-        msg = f"{path} is not a readable session file: sign in again"
-        raise InputError(msg) from None
-    if not isinstance(content, dict) or content.get("version") != SESSION_FILE_VERSION:
-        msg = f"{path} is not a {SESSION_FILE_VERSION} session file: sign in again"
-        raise InputError(msg)
-    if not all(isinstance(content.get(k), str) for k in ("token", "device_id", "session_id")):
-        msg = f"{path} is incomplete: sign in again"
-        raise InputError(msg)
-    return {key: str(value) for key, value in content.items()}

@@ -28,12 +28,21 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
 from casevault import __version__
+from casevault.cli._session import (
+    DEFAULT_SESSION_FILE,
+    JustificationOption,
+    OperatorPurposeOption,
+    SessionFileOption,
+    operator,
+    stated_justification,
+)
 from casevault.cli.access import access_app
 from casevault.cli.audit import audit_app
-from casevault.errors import CasevaultError, InterchangeProblems
+from casevault.domain import Purpose
+from casevault.errors import CasevaultError, InputError, InterchangeProblems
 from casevault.store import database_url, make_engine, require_current_schema, upgrade_schema
 from casevault.store.eoir import import_eoir_foia
-from casevault.store.interchange import Format, export_folder, import_folder
+from casevault.store.interchange import Format, import_folder
 from casevault.synth import write_court
 
 app = typer.Typer(
@@ -201,16 +210,41 @@ def _import_eoir(engine: Engine, folder: Path) -> list[str]:
 @app.command()
 def export(
     folder: Annotated[Path, typer.Argument(help="New or empty folder to write into.")],
+    person: Annotated[list[str] | None, typer.Option(
+        "--person", help="A person whose whole file to export (repeat for several).")] = None,
+    persons_file: Annotated[Path | None, typer.Option(
+        "--persons-file", help="A file of person ids, one per line.")] = None,
+    purpose: OperatorPurposeOption = Purpose.REPRESENTATION,
+    justification: JustificationOption = None,
+    session_file: SessionFileOption = DEFAULT_SESSION_FILE,
     fmt: FormatOption = "csv",
     db: DbOption = None,
 ) -> None:
-    """Write the whole database as an interchange folder."""
-    with (_reported_errors(), _engine(db) as engine, _progress_bar() as progress,
-          engine.connect() as connection):
-        require_current_schema(engine)
-        counts = export_folder(connection, folder, fmt=_format(fmt),
-                               progress=_FileProgress(progress))
+    """Export persons' whole files as an interchange folder, through the guard.
+
+    Run signed in (`casevault access login`); each person needs an export decision
+    covering every category (an attorney of record for their clients, for
+    example), or nothing is written. Every exported person is ledgered.
+    """
+    with (_reported_errors(), _progress_bar() as progress):
+        scope = [*(person or []), *_ids_in(persons_file)]
+        with operator(db, session_file) as (door, who):
+            counts = door.guard.export_persons(
+                who, scope, folder, purpose=purpose,
+                justification=stated_justification(justification), fmt=_format(fmt),
+                progress=_FileProgress(progress))
     _print_counts(f"exported to {folder}", counts)
+
+
+def _ids_in(path: Path | None) -> list[str]:
+    if path is None:
+        return []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        msg = f"cannot read the persons file {path}"
+        raise InputError(msg) from None
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
 
 
 @app.command()

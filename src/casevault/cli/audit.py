@@ -21,16 +21,18 @@ from rich.table import Table
 from sqlalchemy import Engine
 
 from casevault.audit.checkpoint import Verifier
-from casevault.audit.ledger import Ledger, utc_now
+from casevault.audit.ledger import Ledger
 from casevault.audit.report import render_report_text, verify_report
-from casevault.audit.service import (
-    Operator,
-    disclosures,
-    export_for_siem,
-    subject_report,
-)
 from casevault.audit.setup import ledger_signer, open_ledger
 from casevault.audit.verify import VerifyResult, verify_extends, verify_ledger
+from casevault.cli._session import (
+    DEFAULT_SESSION_FILE,
+    JustificationOption,
+    OperatorPurposeOption,
+    SessionFileOption,
+    operator,
+    stated_justification,
+)
 from casevault.domain import Purpose
 from casevault.errors import CasevaultError, InputError, LedgerTampered, ProofInvalid
 from casevault.settings import Settings, load_settings
@@ -52,10 +54,6 @@ ERROR_EXIT: Final = 2
 DbOption = Annotated[str | None, typer.Option("--db", help="Database URL.")]
 VkeyOption = Annotated[str | None, typer.Option(
     "--vkey", help="The ledger's public key (vkey); default: the configured signing key's.")]
-OperatorOption = Annotated[str, typer.Option(
-    "--operator", envvar="CASEVAULT_OPERATOR", help="Your casevault user id (this is audited).")]
-PurposeOption = Annotated[Purpose, typer.Option(help="Why you read the audit log.")]
-JustificationOption = Annotated[str | None, typer.Option(help="Case or ticket reference.")]
 
 
 @contextmanager
@@ -138,17 +136,20 @@ def verify(
 def report(
     person: Annotated[str, typer.Option("--person", help="Person id.")],
     out: Annotated[Path, typer.Option("--out", help="Where to write the report (JSON).")],
-    operator: OperatorOption,
-    purpose: PurposeOption = Purpose.SELF_SERVICE,
+    purpose: OperatorPurposeOption = Purpose.COMPLIANCE_AUDIT,
     justification: JustificationOption = None,
+    session_file: SessionFileOption = DEFAULT_SESSION_FILE,
     db: DbOption = None,
 ) -> None:
-    """Subject access report: every access to a person, with proofs that verify offline."""
-    with _reported(), _ledger(db) as (ledger, engine, settings):
-        document = subject_report(ledger, engine, ledger_signer(settings),
-                                  Operator(operator, purpose.value, justification),
-                                  person_id=person, generated_at=utc_now(),
-                                  show_staff_names=settings.report_staff_names)
+    """Subject access report: every access to a person, with proofs that verify offline.
+
+    Run as a signed-in privacy officer (compliance_audit) or the person's attorney
+    of record (representation); the guard decides and ledgers the request.
+    """
+    with _reported(), operator(db, session_file) as (door, who):
+        document = door.guard.subject_report(
+            who, person, purpose=purpose, justification=stated_justification(justification),
+            show_staff_names=load_settings().report_staff_names)
         out.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
     console.print(f"report on person {person}: {len(document['events'])} events, written to "
                   f"{out}", highlight=False)
@@ -182,14 +183,15 @@ def load_settings_vkey() -> str:
 @audit_app.command("disclosures")
 def disclosures_command(
     person: Annotated[str, typer.Option("--person", help="Person id.")],
-    operator: OperatorOption,
-    purpose: PurposeOption = Purpose.COMPLIANCE_AUDIT,
+    purpose: OperatorPurposeOption = Purpose.COMPLIANCE_AUDIT,
     justification: JustificationOption = None,
+    session_file: SessionFileOption = DEFAULT_SESSION_FILE,
     db: DbOption = None,
 ) -> None:
     """Accounting of disclosures: each export or sharing of a person's records."""
-    with _reported(), _ledger(db) as (ledger, _engine, _settings):
-        found = disclosures(ledger, Operator(operator, purpose.value, justification), person)
+    with _reported(), operator(db, session_file) as (door, who):
+        found = door.guard.disclosures(who, person, purpose=purpose,
+                                       justification=stated_justification(justification))
     table = Table(title=f"disclosures of person {person}")
     for column in ("when", "action", "by", "recipient", "purpose", "legal basis"):
         table.add_column(column)
@@ -202,22 +204,29 @@ def disclosures_command(
 
 @audit_app.command("export")
 def export_command(
-    operator: OperatorOption,
     fmt: Annotated[SiemChoice, typer.Option("--format", help="Output format.")] = SiemChoice.JSONL,
     since: Annotated[datetime | None, typer.Option(help="Only events from this time on (UTC).")]
     = None,
     out: Annotated[Path | None, typer.Option("--out", help="File (default: standard output).")]
     = None,
-    purpose: PurposeOption = Purpose.COMPLIANCE_AUDIT,
+    purpose: OperatorPurposeOption = Purpose.COMPLIANCE_AUDIT,
     justification: JustificationOption = None,
+    session_file: SessionFileOption = DEFAULT_SESSION_FILE,
     db: DbOption = None,
 ) -> None:
     """Stream ledger events to security tooling (OCSF API Activity, ArcSight CEF, JSON Lines)."""
-    with _reported(), _ledger(db) as (ledger, _engine, _settings):
-        who = Operator(operator, purpose.value, justification)
+    with _reported(), operator(db, session_file) as (door, who):
+        why = stated_justification(justification)
         if out is None:
-            count = export_for_siem(ledger, who, fmt.value, sys.stdout, since=since)
+            count = door.guard.audit_export(who, fmt.value, sys.stdout, purpose=purpose,
+                                            justification=why, since=since)
         else:
-            with out.open("w", encoding="utf-8") as handle:
-                count = export_for_siem(ledger, who, fmt.value, handle, since=since)
+            partial = out.with_name(out.name + ".partial")  # no file at all unless permitted
+            try:
+                with partial.open("w", encoding="utf-8") as handle:
+                    count = door.guard.audit_export(who, fmt.value, handle, purpose=purpose,
+                                                    justification=why, since=since)
+                partial.replace(out)
+            finally:
+                partial.unlink(missing_ok=True)
     errors.print(f"exported {count:,} events as {fmt.value}", highlight=False)

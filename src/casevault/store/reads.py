@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, Final, TypeVar, Unpack
+from typing import Any, Final, TypeVar
 
 from sqlalchemy import Connection, Select, Table, bindparam, select
 from sqlalchemy.engine import Dialect
@@ -56,7 +56,7 @@ class PreparedQuery:
     Parameters go to the driver as given: pass dates through ``date_param``.
     """
 
-    def __init__(self, statement: Select[Unpack[tuple[Any, ...]]]) -> None:
+    def __init__(self, statement: Select[*tuple[Any, ...]]) -> None:
         self._statement = statement
         self._compiled: dict[str, _Compiled] = {}
 
