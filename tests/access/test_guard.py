@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import Engine, create_engine, select, text
 
 from casevault.access import PolicyEngine
-from casevault.access.guard import Guard
+from casevault.access.guard import Guard, ReviewOutcome
 from casevault.access.policy import AccountState, RecordKind
 from casevault.audit.checkpoint import Signer
 from casevault.audit.ledger import Ledger
@@ -17,6 +17,7 @@ from casevault.audit.verify import verify_ledger
 from casevault.domain import Purpose, Role
 from casevault.errors import (
     AccessDenied,
+    InputError,
     JustificationRefused,
     LedgerUnavailable,
     NotFound,
@@ -392,3 +393,44 @@ def test_analysts_cannot_search_at_all(guard: Guard, guard_engine: Engine,
     with pytest.raises(AccessDenied):
         guard.search_persons(analyst, purpose=Purpose.STATISTICS, justification=REASON,
                              family_name="Garcia")
+
+
+def test_privacy_officers_review_break_glass_and_not_their_own(
+        guard: Guard, guard_engine: Engine, sign_in: SignIn) -> None:
+    clerk_id = user_of_role(guard_engine, Role.CLERK)
+    case_id, _ = unrelated_case(guard_engine, clerk_id)
+    grant = guard.break_glass(context_for(sign_in, clerk_id), RecordKind.CASE, case_id,
+                              reason=REASON)
+    officers = _users_of_role(guard_engine, "privacy_officer")[:2]
+    first, second = (context_for(sign_in, officer) for officer in officers)
+    own = guard.break_glass(first, RecordKind.CASE, case_id, reason=REASON)
+    why = "Weekly break-glass review, ticket INC-5120"
+
+    queue = guard.break_glass_reviews(first, justification=why)
+    assert {item.grant_id for item in queue} == {grant.grant_id, own.grant_id}
+    assert {item.user_id for item in queue} == {clerk_id, first.user_id}
+
+    with pytest.raises(AccessDenied, match="own"):
+        guard.review_break_glass(first, own.grant_id, outcome=ReviewOutcome.JUSTIFIED, note=why)
+    guard.review_break_glass(first, grant.grant_id, outcome=ReviewOutcome.MISUSE, note=why)
+    guard.review_break_glass(second, own.grant_id, outcome=ReviewOutcome.JUSTIFIED, note=why)
+    with pytest.raises(InputError, match="already reviewed"):
+        guard.review_break_glass(second, grant.grant_id, outcome=ReviewOutcome.JUSTIFIED,
+                                 note=why)
+    assert guard.break_glass_reviews(first, justification=why) == []
+    everything = guard.break_glass_reviews(first, justification=why, pending_only=False)
+    assert {(i.grant_id, i.review_outcome) for i in everything} == {
+        (grant.grant_id, "misuse"), (own.grant_id, "justified")}
+
+
+def test_a_clerk_cannot_see_the_review_queue(guard: Guard, guard_engine: Engine,
+                                             sign_in: SignIn) -> None:
+    clerk = context_for(sign_in, user_of_role(guard_engine, Role.CLERK))
+    with pytest.raises(AccessDenied):
+        guard.break_glass_reviews(clerk, justification="Weekly review, ticket INC-5120")
+
+
+def _users_of_role(engine: Engine, role: str) -> list[str]:
+    with engine.connect() as connection:
+        return [str(u) for u in connection.execute(text(
+            "SELECT user_id FROM users WHERE role = :r ORDER BY user_id"), {"r": role}).scalars()]

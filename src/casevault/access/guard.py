@@ -30,6 +30,7 @@ import secrets
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, Final, Generic, TextIO, TypeVar
 
@@ -71,6 +72,7 @@ from casevault.errors import AccessDenied, InvalidValue, NotFound
 from casevault.store import reads, tables
 from casevault.store.interchange.exporter import ExportProgress, export_folder
 from casevault.store.interchange.writer import Format
+from casevault.store.rows import instant_from_store
 
 T = TypeVar("T")
 
@@ -164,6 +166,33 @@ class BreakGlassGrant:
     opened_at: datetime
     expires_at: datetime
     event_id: str
+
+
+class ReviewOutcome(StrEnum):
+    JUSTIFIED = "justified"
+    MISUSE = "misuse"
+
+
+@dataclass(frozen=True, slots=True)
+class BreakGlassReview:
+    """One emergency grant as the review queue shows it (ids and times, the stated reason)."""
+
+    grant_id: str
+    user_id: str
+    record_kind: str
+    record_id: str
+    reason: str
+    opened_at: datetime
+    expires_at: datetime
+    event_id: str
+    reviewed_by: str | None
+    review_outcome: str | None
+
+    @classmethod
+    def from_row(cls, row: Any) -> BreakGlassReview:
+        return cls(row.grant_id, row.user_id, row.record_kind, row.record_id, row.reason,
+                   instant_from_store(row.opened_at), instant_from_store(row.expires_at),
+                   row.event_id, row.reviewed_by, row.review_outcome)
 
 
 @dataclass(frozen=True, slots=True)
@@ -428,6 +457,46 @@ class Guard:
         return BreakGlassGrant(grant_id, who.user_id, kind, record_id, now, expires_at,
                                event.event_id)
 
+    def break_glass_reviews(self, who: SessionContext, *, justification: str | None,
+                            pending_only: bool = True) -> list[BreakGlassReview]:
+        """The privacy officers' queue: emergency grants not yet reviewed (ids only)."""
+        operator = self._admit_to_trail(who, None, Purpose.COMPLIANCE_AUDIT, justification)
+        audit_service.record_audit_access(self._ledger, operator, "break_glass_reviews")
+        grants = tables.break_glass_grants
+        query = select(grants).order_by(grants.c.opened_at)
+        if pending_only:
+            query = query.where(grants.c.reviewed_at.is_(None))
+        with self._engine.connect() as connection:
+            rows = connection.execute(query).mappings().all()
+        return [BreakGlassReview.from_row(row) for row in rows]
+
+    def review_break_glass(self, who: SessionContext, grant_id: str, *, outcome: ReviewOutcome,
+                           note: str) -> None:
+        """Close one emergency grant: ``justified``, or ``misuse`` (which watch takes up)."""
+        checked = self._admit_to_trail(who, None, Purpose.COMPLIANCE_AUDIT, note).justification
+        grants = tables.break_glass_grants
+        with self._engine.connect() as connection:
+            row = connection.execute(select(grants.c.user_id, grants.c.reviewed_at).where(
+                grants.c.grant_id == grant_id)).first()
+        if row is None:
+            raise NotFound("break-glass grant", grant_id)
+        if row.reviewed_at is not None:
+            msg = "this break-glass grant was already reviewed; its review stands"
+            raise InvalidValue(msg)
+        if row.user_id == who.user_id:
+            msg = "a privacy officer cannot review their own break-glass access"
+            raise AccessDenied(msg)
+        self._ledger.append(EventDraft(
+            action=Action.AUDIT_ACCESS, result=Result.PERMIT, user_id=who.user_id,
+            session_id=who.session_id, device_id=who.device_id, ip=who.ip,
+            purpose=Purpose.COMPLIANCE_AUDIT, justification=checked,
+            detail={"what": "break_glass_review", "grant_id": grant_id,
+                    "outcome": outcome.value, "subject_user_id": str(row.user_id)}))
+        with self._engine.begin() as connection:
+            connection.execute(grants.update().where(grants.c.grant_id == grant_id).values(
+                reviewed_by=who.user_id, reviewed_at=self._clock(),
+                review_outcome=outcome.value, review_note=checked))
+
     # --- exports and the audit trail: the same door for operators --------------------------
 
     def export_persons(self, who: SessionContext, person_ids: Collection[str], folder: Path, *,
@@ -689,5 +758,5 @@ def _reason_code(reason: str | None) -> str:
     return reason.split(".")[0][:80]
 
 
-__all__ = ["BREAK_GLASS_WINDOW", "BreakGlassGrant", "CaseFile", "Guard", "Guarded",
-           "PersonFile", "SearchLimits", "SearchResult"]
+__all__ = ["BREAK_GLASS_WINDOW", "BreakGlassGrant", "BreakGlassReview", "CaseFile", "Guard",
+           "Guarded", "PersonFile", "ReviewOutcome", "SearchLimits", "SearchResult"]

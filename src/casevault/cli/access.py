@@ -33,6 +33,7 @@ from casevault.cli._session import (
     read_session,
     write_session,
 )
+from casevault.cli.breakglass import break_glass_app
 from casevault.domain import Purpose
 from casevault.errors import CasevaultError, InputError
 from casevault.settings import load_settings
@@ -41,6 +42,7 @@ from casevault.store import make_engine, require_current_schema
 access_app = typer.Typer(help="Accounts, sign-in and sessions.", no_args_is_help=True)
 sessions_app = typer.Typer(help="End sessions.", no_args_is_help=True)
 access_app.add_typer(sessions_app, name="sessions")
+access_app.add_typer(break_glass_app, name="break-glass")
 console = Console()
 errors = Console(stderr=True)
 
