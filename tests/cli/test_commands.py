@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
+import pyotp
 import pytest
 from sqlalchemy import Engine, func, select, text
 from typer.testing import CliRunner
@@ -139,7 +141,8 @@ def test_unknown_format_is_refused(tmp_path: Path) -> None:
     assert code == 2 and "use csv or parquet" in out
 
 
-def test_demo_builds_a_fresh_database(tmp_path: Path) -> None:
+def test_demo_builds_a_fresh_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CASEVAULT_KEY_DIR", str(tmp_path / "keys"))
     code, out = _run("demo", "--people", "80", "--folder", str(tmp_path / "demo"))
     assert code == 0, out
     assert "demo ready" in out
@@ -148,3 +151,19 @@ def test_demo_builds_a_fresh_database(tmp_path: Path) -> None:
     code, out = _run("demo", "--people", "50", "--folder", str(tmp_path / "demo"))
     assert code == 0, out
     assert _persons(f"sqlite:///{database}") == 50
+
+
+def test_the_printed_demo_logins_sign_in(tmp_path: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CASEVAULT_KEY_DIR", str(tmp_path / "keys"))
+    monkeypatch.setenv("COLUMNS", "200")
+    code, out = _run("demo", "--people", "60", "--folder", str(tmp_path / "demo"))
+    assert code == 0, out
+    password = re.search(r"password for all: (\S+?)\)", out)
+    judge = re.search(r"(\S+)\s*[│|]\s*judge\s*[│|]\s*([A-Z2-7]{16,})", out)
+    assert password is not None and judge is not None, out
+    env = {"CASEVAULT_DB_URL": f"sqlite:///{tmp_path / 'demo' / 'casevault-demo.db'}",
+           "CASEVAULT_KEY_DIR": str(tmp_path / "keys"), "CASEVAULT_PASSWORD": password[1]}
+    code, out = run(env, "access", "login", judge[1], "--session-file",
+                    str(tmp_path / "session"), CASEVAULT_TOTP_CODE=pyotp.TOTP(judge[2]).now())
+    assert code == 0 and f"signed in as {judge[1]}" in out, out

@@ -28,6 +28,7 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
 from casevault import __version__
+from casevault.access.setup import build_door
 from casevault.cli._session import (
     DEFAULT_SESSION_FILE,
     JustificationOption,
@@ -40,10 +41,12 @@ from casevault.cli.access import access_app
 from casevault.cli.audit import audit_app
 from casevault.domain import Purpose
 from casevault.errors import CasevaultError, InputError, InterchangeProblems
+from casevault.settings import load_settings
 from casevault.store import database_url, make_engine, require_current_schema, upgrade_schema
 from casevault.store.eoir import import_eoir_foia
 from casevault.store.interchange import Format, import_folder
 from casevault.synth import write_court
+from casevault.synth.accounts import DemoLogin, create_demo_accounts, demo_password
 
 app = typer.Typer(
     name="casevault",
@@ -265,11 +268,35 @@ def demo(
             started = time.perf_counter()
             lines = _import_interchange(engine, court)
             elapsed = time.perf_counter() - started
+            password = demo_password()
+            door = build_door(engine, load_settings())
+            try:
+                logins = create_demo_accounts(engine, door.accounts, password)
+            finally:
+                door.ledger.close()
     for line in lines:
         console.print(line, highlight=False)
     console.print(f"[b]demo ready[/b]: {people:,} synthetic people imported in {elapsed:.1f} s "
-                  f"into {url}\nexplore it with: casevault --help (the console arrives with "
-                  "the service)", highlight=False)
+                  f"into {url}", highlight=False)
+    _print_demo_logins(url, password, logins)
+
+
+def _print_demo_logins(url: str, password: str, logins: list[DemoLogin]) -> None:
+    """The demo's accounts: ids, roles and TOTP secrets, and how to sign in with them."""
+    table = Table(title=f"demo logins (password for all: {password})")
+    for column in ("user", "role", "TOTP secret (add to an authenticator app)"):
+        table.add_column(column)
+    for login in logins:
+        table.add_row(login.user_id, login.role.value, login.totp_secret)
+    console.print(table)
+    console.print(
+        f"sign in:  export CASEVAULT_DB_URL={url}\n"
+        "          casevault access login USER   (asks for the password and the current code;\n"
+        "          a code from a secret: python -c \"import pyotp; "
+        "print(pyotp.TOTP('SECRET').now())\")\n"
+        "then, for example:  casevault audit report --person P0000001 "
+        "--justification 'Demo review INC-1' --out report.json   (as the privacy officer)",
+        highlight=False, markup=False)
 
 
 def _reset_folder(folder: Path) -> None:
