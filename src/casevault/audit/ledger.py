@@ -156,10 +156,19 @@ class Ledger:
         self._maybe_checkpoint()
 
     def _write(self, batch: list[_Pending]) -> tuple[list[Event], _TreeState, dict[str, bytes]]:
+        """One transaction on the writer's driver connection: check, seal, insert, commit.
+
+        The hot path runs on the DB-API connection itself (explicit ``BEGIN
+        IMMEDIATE``/``COMMIT`` on SQLite, an advisory transaction lock on
+        PostgreSQL): SQLAlchemy's per-statement machinery would cost more than
+        the statements.
+        """
         connection = self._writer_connection()
-        with connection.begin():
-            if connection.dialect.name == "postgresql":
-                connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_LOCK_KEY})")
+        driver: Any = connection.connection.dbapi_connection
+        sqlite = connection.dialect.name == "sqlite"
+        driver.execute("BEGIN IMMEDIATE" if sqlite
+                       else f"SELECT pg_advisory_xact_lock({_PG_LOCK_KEY})")
+        try:
             state = self._current_state(connection)
             new_state = state.copy()
             heads = self._chain_heads(connection, {p.draft.person_id for p in batch
@@ -171,7 +180,11 @@ class Ledger:
                 event = self._sealed(pending.draft, new_state.size, now, heads)
                 new_state.append(event.leaf_hash, nodes)
                 events.append(event)
-            self._insert(connection, events, nodes)
+            _insert(driver, sqlite, events, nodes)
+        except BaseException:
+            driver.rollback()
+            raise
+        driver.commit()
         return events, new_state, heads
 
     def _sealed(self, draft: EventDraft, seq: int, now: datetime,
@@ -193,32 +206,15 @@ class Ledger:
                      draft.record_count, draft.policy_ids, draft.query_hmac,
                      dict(draft.detail), previous, leaf_hash)
 
-    def _insert(self, connection: Connection, events: list[Event],
-                nodes: list[tuple[int, int, bytes]]) -> None:
-        sqlite = connection.dialect.name == "sqlite"
-        event_table, node_table = tables.ledger_events, tables.ledger_nodes
-        columns = [c.name for c in event_table.columns]
-        marker = "?" if sqlite else "%s"
-        connection.exec_driver_sql(
-            f"INSERT INTO {event_table.name} ({', '.join(columns)}) "
-            f"VALUES ({', '.join(marker for _ in columns)})",
-            [_event_row(event, sqlite=sqlite) for event in events],
-        )
-        if nodes:
-            connection.exec_driver_sql(
-                f"INSERT INTO {node_table.name} (level, idx, hash) "
-                f"VALUES ({marker}, {marker}, {marker})",
-                nodes,
-            )
-
     def _writer_connection(self) -> Connection:
+        """The ledger's own connection, detached from the pool (its driver settings differ)."""
         if self._writer is None:
             connection = self._engine.connect()
+            connection.detach()  # closed, not pooled, when the ledger lets go of it
+            driver: Any = connection.connection.dbapi_connection
             if connection.dialect.name == "sqlite":
-                driver = connection.connection.driver_connection
-                assert driver is not None  # noqa: S101 -- an open Connection always has one
+                driver.isolation_level = None  # we issue BEGIN IMMEDIATE / COMMIT ourselves
                 driver.execute("PRAGMA synchronous=FULL")  # a committed event survives power loss
-                connection = connection.execution_options(sqlite_begin="IMMEDIATE")
             self._writer = connection
         return self._writer
 
@@ -403,9 +399,29 @@ def _driver_rows(connection: Connection, sql: str, arguments: Sequence[Any]) -> 
     """
     if connection.dialect.name != "sqlite":
         sql = sql.replace("?", "%s")
-    driver: Any = connection.connection.driver_connection
+    driver: Any = connection.connection.dbapi_connection
     rows: list[Any] = driver.execute(sql, tuple(arguments)).fetchall()
     return rows
+
+
+_EVENT_COLUMNS: Final = [c.name for c in tables.ledger_events.columns]
+
+
+def _insert(driver: Any, sqlite: bool, events: list[Event],
+            nodes: list[tuple[int, int, bytes]]) -> None:
+    marker = "?" if sqlite else "%s"
+    cursor = driver.cursor()
+    try:
+        cursor.executemany(
+            f"INSERT INTO {tables.ledger_events.name} ({', '.join(_EVENT_COLUMNS)}) "
+            f"VALUES ({', '.join(marker for _ in _EVENT_COLUMNS)})",
+            [_event_row(event, sqlite=sqlite) for event in events])
+        if nodes:
+            cursor.executemany(
+                f"INSERT INTO {tables.ledger_nodes.name} (level, idx, hash) "
+                f"VALUES ({marker}, {marker}, {marker})", nodes)
+    finally:
+        cursor.close()
 
 
 def _stored_size(connection: Connection) -> int:
