@@ -6,7 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-BENCHES = ["bench_import.py", "bench_point_read.py", "bench_ledger.py", "bench_policy.py"]
+BENCHES = ["bench_import.py", "bench_point_read.py", "bench_ledger.py", "bench_policy.py",
+           "bench_guard.py"]
 
 
 def main() -> int:
