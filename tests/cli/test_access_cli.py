@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import re
 import stat
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pyotp
 import pytest
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from casevault.audit.events import Action
@@ -22,27 +21,14 @@ from casevault.audit.ledger import Ledger
 from casevault.cli import app
 from casevault.store import make_engine, tables
 
+from .operators import PASSWORD, enroll, in_days, users_with_role
+
 runner = CliRunner()
-PASSWORD = "a long test passphrase for the cli"  # noqa: S105 -- a test account's password
-
-
-@pytest.fixture(scope="module")
-def court_db(tmp_path_factory: pytest.TempPathFactory, court_folder: Path) -> Path:
-    """A migrated SQLite database with the synthetic court, copied fresh for each test."""
-    path = tmp_path_factory.mktemp("access-cli") / "court.db"
-    url = f"sqlite:///{path}"
-    for args in (["init", "--db", url], ["import", str(court_folder), "--db", url]):
-        result = runner.invoke(app, args)
-        assert result.exit_code == 0, result.output
-    return path
 
 
 @pytest.fixture
-def env(tmp_path: Path, court_db: Path) -> dict[str, str]:
-    db = tmp_path / "casevault.db"
-    db.write_bytes(court_db.read_bytes())
-    return {"CASEVAULT_DB_URL": f"sqlite:///{db}", "CASEVAULT_KEY_DIR": str(tmp_path / "keys"),
-            "CASEVAULT_PASSWORD": PASSWORD}
+def env(court_copy: dict[str, str]) -> dict[str, str]:
+    return {**court_copy, "CASEVAULT_PASSWORD": PASSWORD}
 
 
 def _run(env: dict[str, str], *args: str, **extra: str) -> tuple[int, str]:
@@ -50,47 +36,24 @@ def _run(env: dict[str, str], *args: str, **extra: str) -> tuple[int, str]:
     return result.exit_code, " ".join(result.output.split())
 
 
-def _users(env: dict[str, str], role: str) -> list[str]:
-    users = tables.users
-    today = datetime.now(UTC).date()
-    engine = make_engine(env["CASEVAULT_DB_URL"])
-    try:
-        with engine.connect() as connection:
-            rows = connection.execute(
-                select(users.c.user_id)
-                .where(users.c.role == role, users.c.active_from <= today,
-                       or_(users.c.active_to.is_(None), users.c.active_to >= today))
-                .order_by(users.c.user_id))
-            return [user_id for (user_id,) in rows]
-    finally:
-        engine.dispose()
 
 
-def _in(days: int) -> str:
-    return (datetime.now(UTC).date() + timedelta(days=days)).isoformat()
 
 
-def _enroll(env: dict[str, str], user: str) -> str:
-    """Enrol ``user`` by themselves; returns their TOTP secret from the printed URI."""
-    code, out = _run(env, "enroll", user, "--by", user)
-    assert code == 0, out
-    uri = re.search(r"otpauth://\S+", out)
-    assert uri is not None, out
-    return parse_qs(urlparse(uri.group()).query)["secret"][0]
 
 
 def _owner_and_judge(env: dict[str, str]) -> tuple[str, str, str]:
     """A bootstrapped data owner and an approved, trained judge; returns (owner, judge, secret)."""
-    owner, judge = _users(env, "court_admin")[0], _users(env, "judge")[0]
-    _enroll(env, owner)
+    owner, judge = users_with_role(env, "court_admin")[0], users_with_role(env, "judge")[0]
+    enroll(env, owner)
     code, out = _run(env, "bootstrap", owner, "--by", owner, "--legal-basis",
-                     "Court administrator of the synthetic court", "--expires-on", _in(300))
+                     "Court administrator of the synthetic court", "--expires-on", in_days(300))
     assert code == 0, out
-    secret = _enroll(env, judge)
+    secret = enroll(env, judge)
     code, out = _run(env, "approve", judge, "--by", owner, "--legal-basis", "Judge, EOIR",
-                     "--expires-on", _in(200))
+                     "--expires-on", in_days(200))
     assert code == 0 and f"account {judge} approved" in out, out
-    code, out = _run(env, "attest-training", judge, "--by", judge, "--valid-until", _in(365))
+    code, out = _run(env, "attest-training", judge, "--by", judge, "--valid-until", in_days(365))
     assert code == 0, out
     return owner, judge, secret
 
@@ -150,14 +113,14 @@ def test_review_lists_due_approvals_and_lapses_overdue_ones(env: dict[str, str])
     owner, judge, _ = _owner_and_judge(env)
     code, out = _run(env, "review")
     assert code == 0 and "nothing is due for review" in out, out
-    code, out = _run(env, "review", "--on", _in(90))
+    code, out = _run(env, "review", "--on", in_days(90))
     assert code == 0 and judge in out and owner in out, out
-    code, out = _run(env, "review", "--on", _in(91), "--lapse")
+    code, out = _run(env, "review", "--on", in_days(91), "--lapse")
     assert code == 2 and "--by" in out
     approval = _approval_of(env, judge)
     code, out = _run(env, "recertify", approval, "--by", owner, "--end")
     assert code == 0 and "ended" in out, out
-    code, out = _run(env, "review", "--on", _in(91), "--lapse", "--by", owner)
+    code, out = _run(env, "review", "--on", in_days(91), "--lapse", "--by", owner)
     assert code == 0 and "1 approval(s) lapsed" in out, out  # the owner's own approval
     assert judge not in out
 
@@ -177,13 +140,13 @@ def _approval_of(env: dict[str, str], user: str) -> str:
 
 def test_refusals_and_failures_say_what_to_do(env: dict[str, str], tmp_path: Path) -> None:
     owner, judge, secret = _owner_and_judge(env)
-    clerk = _users(env, "clerk")[0]
-    _enroll(env, clerk)
+    clerk = users_with_role(env, "clerk")[0]
+    enroll(env, clerk)
     code, out = _run(env, "approve", clerk, "--by", judge, "--legal-basis", "Clerk",
-                     "--expires-on", _in(30))
+                     "--expires-on", in_days(30))
     assert code == 2 and "Only an active data owner" in out, out
     code, out = _run(env, "approve", clerk, "--by", owner, "--legal-basis", "Clerk",
-                     "--expires-on", _in(400))
+                     "--expires-on", in_days(400))
     assert code == 2 and "at most 365 days" in out, out
     code, out = _run(env, "login", judge, "--session-file", str(tmp_path / "s"),
                      CASEVAULT_PASSWORD="not the right password",  # noqa: S106 -- a wrong one
@@ -214,7 +177,7 @@ def test_every_change_is_in_the_ledger(env: dict[str, str]) -> None:
 
 
 def test_a_date_in_the_wrong_form_is_refused(env: dict[str, str]) -> None:
-    owner = _users(env, "court_admin")[0]
+    owner = users_with_role(env, "court_admin")[0]
     code, out = _run(env, "bootstrap", owner, "--by", owner, "--legal-basis", "x",
                      "--expires-on", "21/11/2026")
     assert code == 2 and "--expires-on" in out, out
@@ -224,7 +187,7 @@ def test_passwords_and_codes_are_prompted_for_in_a_terminal(
         env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("casevault.cli.access._is_terminal", lambda: True)
     without = {k: v for k, v in env.items() if k != "CASEVAULT_PASSWORD"}
-    clerk = _users(env, "clerk")[0]
+    clerk = users_with_role(env, "clerk")[0]
     result = runner.invoke(app, ["access", "enroll", clerk, "--by", clerk], env=without,
                            input=f"{PASSWORD}\n{PASSWORD}\n")
     assert result.exit_code == 0, result.output

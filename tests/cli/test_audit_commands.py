@@ -22,21 +22,9 @@ runner = CliRunner()
 WHY = "Compliance review under ticket INC-3301"
 
 
-@pytest.fixture(scope="module")
-def court_db(tmp_path_factory: pytest.TempPathFactory, court_folder: Path) -> Path:
-    path = tmp_path_factory.mktemp("audit-cli") / "court.db"
-    url = f"sqlite:///{path}"
-    for args in (["init", "--db", url], ["import", str(court_folder), "--db", url]):
-        result = runner.invoke(app, args)
-        assert result.exit_code == 0, result.output
-    return path
-
-
 @pytest.fixture
-def env(tmp_path: Path, court_db: Path) -> dict[str, str]:
-    db = tmp_path / "audit.db"
-    db.write_bytes(court_db.read_bytes())
-    return {"CASEVAULT_DB_URL": f"sqlite:///{db}", "CASEVAULT_KEY_DIR": str(tmp_path / "keys")}
+def env(court_copy: dict[str, str]) -> dict[str, str]:
+    return court_copy
 
 
 @pytest.fixture

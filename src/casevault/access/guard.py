@@ -110,8 +110,7 @@ class PersonFile:
 
     @property
     def record_count(self) -> int:
-        return 1 + len(self.addresses) + len(self.relatives) + len(self.encounters) + len(
-            self.cases)
+        return _records_in(self.addresses, self.relatives, self.encounters, self.cases)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,9 +126,13 @@ class CaseFile:
 
     @property
     def record_count(self) -> int:
-        return 1 + sum(len(part) for part in (self.hearings, self.applications,
-                                              self.representations, self.charges,
-                                              self.documents))
+        return _records_in(self.hearings, self.applications, self.representations,
+                           self.charges, self.documents)
+
+
+def _records_in(*parts: tuple[RecordView, ...]) -> int:
+    """The main record and every record of each part, as the ledger's record count."""
+    return 1 + sum(len(part) for part in parts)
 
 
 @dataclass(frozen=True, slots=True)

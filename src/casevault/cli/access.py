@@ -25,7 +25,7 @@ from rich.console import Console
 
 from casevault.access.accounts import Accounts, ReviewItem
 from casevault.access.sessions import Sessions
-from casevault.audit.setup import open_ledger
+from casevault.access.setup import opened_door
 from casevault.cli._session import (
     DEFAULT_SESSION_FILE,
     SESSION_FILE_VERSION,
@@ -37,7 +37,6 @@ from casevault.cli.breakglass import break_glass_app
 from casevault.domain import Purpose
 from casevault.errors import CasevaultError, InputError
 from casevault.settings import load_settings
-from casevault.store import make_engine, require_current_schema
 
 access_app = typer.Typer(help="Accounts, sign-in and sessions.", no_args_is_help=True)
 sessions_app = typer.Typer(help="End sessions.", no_args_is_help=True)
@@ -74,18 +73,8 @@ ExpiresOption = Annotated[datetime, typer.Option(
 @contextmanager
 def _services(db: str | None) -> Iterator[tuple[Accounts, Sessions]]:
     """Accounts and sessions on the configured database and ledger, closed afterwards."""
-    settings = load_settings()
-    engine = make_engine(db or settings.db_url)
-    try:
-        require_current_schema(engine)
-        ledger = open_ledger(engine, settings)
-        try:
-            accounts = Accounts(engine, ledger)
-            yield accounts, Sessions(engine, ledger, accounts)
-        finally:
-            ledger.close()
-    finally:
-        engine.dispose()
+    with opened_door(load_settings(), db) as door:
+        yield door.accounts, door.sessions
 
 
 @contextmanager
