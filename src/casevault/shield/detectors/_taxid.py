@@ -1,0 +1,57 @@
+"""Nine-digit US taxpayer numbers (SSN and ITIN) share a shape and their context words.
+
+Written ``NNN-NN-NNNN`` the shape itself is evidence; ``NNN NN NNNN`` or nine bare
+digits are any number until a context word or a column header vouches for them.
+Which of the two it is depends on the area (the first three digits) and the
+group (the next two); each detector applies its own validity rules.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Final
+
+from casevault.shield.detectors._base import ContextWords, Prepared
+from casevault.shield.detectors.headers import ColumnRole
+
+CANDIDATE: Final = re.compile(
+    r"[0-9](?<![\w\-./][0-9])[0-9]{2}(?P<sep>[\- ]?)[0-9]{2}(?P=sep)[0-9]{4}"
+    r"(?![\w]|[\-./][0-9])")
+
+CONTEXT: Final = ContextWords(
+    r"ssn\s?\#?|ss\s?\#|s\.s\.n\.?|social\s+security(?:\s+(?:number|no\.?|\#))?|soc\.?\s+sec\.?|"
+    r"itin|tin|tax\s?(?:payer)?\s+id(?:entification)?(?:\s+(?:number|no\.?))?|taxpayer|"
+    r"seguro\s+social|n[uú]mero\s+de\s+identificaci[oó]n\s+personal|contribuyente",
+    ("ssn", "ss#", "ss #", "s.s.", "social", "soc.", "soc ", "itin", "tin", "tax", "seguro",
+     "identificaci", "contribuyente"),
+)
+
+HEADER_ROLES: Final = frozenset({ColumnRole.SSN, ColumnRole.ITIN})
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """Nine digits in taxpayer-number shape, and whether evidence beyond the shape vouches."""
+
+    start: int
+    end: int
+    digits: str
+    dashed: bool
+    vouched: bool
+
+
+def candidates(prepared: Prepared) -> Iterator[Candidate]:
+    """Every nine-digit taxpayer-number shape in the text that is dashed or vouched for."""
+    if not prepared.has_digit:
+        return
+    text = prepared.text
+    given = prepared.role in HEADER_ROLES or CONTEXT.in_context(prepared.context)
+    for hit in CANDIDATE.finditer(text):
+        written = hit[0]
+        dashed = hit["sep"] == "-"
+        vouched = given or CONTEXT.near(prepared, hit.start(), hit.end())
+        if dashed or vouched:
+            digits = written.replace("-", "").replace(" ", "")
+            yield Candidate(hit.start(), hit.end(), digits, dashed, vouched)
