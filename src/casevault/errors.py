@@ -152,3 +152,28 @@ class JustificationRefused(AccessDenied):
 
 class SearchRefused(AccessDenied):
     """A search was refused: wildcard-only, enumeration pattern, or rate limit exceeded."""
+
+
+class UnreadableFile(InputError):
+    """A file could not be read (corrupt, encrypted, too large, or of a kind we cannot read).
+
+    The message names the file (``archive.zip!member.csv`` for a member of an
+    archive) and the reason, never any of its content. A scan that meets this
+    error has not seen the whole file, so it must not be treated as clean.
+    """
+
+    def __init__(self, file: str, reason: str) -> None:
+        super().__init__(f"{file}: {reason}")
+        self.file = file
+        self.reason = reason
+
+
+class UnsupportedFormat(UnreadableFile):
+    """The content is of a kind the readers do not extract text from (an image, legacy .xls)."""
+
+
+class ArchiveRefused(UnreadableFile):
+    """An archive exceeded a safety limit (member count, size, ratio, depth): a possible zip bomb.
+
+    The reason names the limit; raise that limit only for a file from a trusted source.
+    """
