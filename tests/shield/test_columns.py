@@ -218,7 +218,7 @@ def test_ragged_rows_and_missing_headers() -> None:
     assert guesses[1].header == ""
 
 
-@settings(max_examples=100)
+@settings(max_examples=100, deadline=None)
 @given(st.lists(st.text(max_size=12), max_size=5),
        st.lists(st.lists(st.text(max_size=20), max_size=6), max_size=12))
 def test_inference_never_raises(headers: list[str], rows: list[list[str]]) -> None:

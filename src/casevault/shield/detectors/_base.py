@@ -47,8 +47,8 @@ LITERALS: Final = _Literals()
 class Prepared:
     """One text, its header and context, with lazily computed facts detectors share."""
 
-    __slots__ = ("_digit", "_digits", "_hits", "_literal", "_lower", "context", "header", "role",
-                 "text")
+    __slots__ = ("_digit", "_digits", "_hits", "_literal", "_lower", "_queries", "context",
+                 "header", "role", "text")
 
     def __init__(self, text: str, header: str | None = None, context: str = "") -> None:
         self.text = text
@@ -60,6 +60,7 @@ class Prepared:
         self._digits: int | None = None
         self._literal: bool | None = None
         self._hits: dict[int, Hits] = {}
+        self._queries: dict[int, int] = {}
 
     @property
     def lower(self) -> str:
@@ -137,7 +138,9 @@ class ContextWords:
 
     ``pattern`` is a case-insensitive alternation of word patterns; every text it
     can match contains one of ``literals`` (lower case), within ``reach``
-    characters of the match. Words are found by a substring search for the
+    characters of the match. Literals are chosen specific ("tin:", not "tin",
+    which every "-ting" word holds): each occurrence costs a small search.
+    Words are found by a substring search for the
     literals (at memory speed) and the pattern is tried only around them: a
     case-insensitive regular expression over a whole text would be the slowest
     part of the scan.
@@ -180,12 +183,39 @@ class ContextWords:
 
     def near(self, prepared: Prepared, start: int, end: int, *, before: int = 48,
              after: int = 24) -> bool:
-        """Whether a context word stands just before or just after ``text[start:end]``."""
-        return self.hits(prepared).near(start, end, before, after)
+        """Whether a context word stands just before or just after ``text[start:end]``.
+
+        In a long text the first few questions are answered by searching around
+        the candidate; only a text that asks many finds all its words at once
+        (one substring search per literal over the whole text).
+        """
+        key = id(self)
+        hits = prepared._hits.get(key)
+        if hits is None and len(prepared.text) >= _SHORT:
+            asked = prepared._queries.get(key, 0)
+            if asked < _LOCAL_QUESTIONS:
+                prepared._queries[key] = asked + 1
+                return self._near_here(prepared.text, start, end, before, after)
+        return (hits or self.hits(prepared)).near(start, end, before, after)
+
+    def _near_here(self, text: str, start: int, end: int, before: int, after: int) -> bool:
+        """``Hits.near`` for one candidate, by searching only the text around it."""
+        earliest = start - before
+        for hit in self._pattern.finditer(text, max(0, earliest - _LONGEST_WORD), start):
+            if hit.end() >= earliest:
+                return True
+        following = self._pattern.search(text, end, min(len(text), end + after + _LONGEST_WORD))
+        return following is not None and following.start() <= end + after
 
     def vouches(self, prepared: Prepared, start: int, end: int) -> bool:
         """Context for one candidate: the caller's context, or a word near the candidate."""
         return self.in_context(prepared.context) or self.near(prepared, start, end)
+
+
+_LOCAL_QUESTIONS: Final = 32
+"""Candidates in a long text checked by a local search before all context words are found."""
+_LONGEST_WORD: Final = 40
+"""Longer than any context word ("número de identificación personal" and the like)."""
 
 
 def around_literals(prepared: Prepared, literals: tuple[str, ...],

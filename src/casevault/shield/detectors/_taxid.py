@@ -21,12 +21,15 @@ CANDIDATE: Final = re.compile(
     r"(?![\w]|[\-./][0-9])")
 
 CONTEXT: Final = ContextWords(
-    r"ssn\s?\#?|ss\s?\#|s\.s\.n\.?|social\s+security(?:\s+(?:number|no\.?|\#))?|soc\.?\s+sec\.?|"
-    r"itin|tin|tax\s?(?:payer)?\s+id(?:entification)?(?:\s+(?:number|no\.?))?|taxpayer|"
+    r"ssn\s?\#?|ss\s?\#|s\.s\.n\.?|social\s+security(?:\s+(?:number|no\.?|\#))?|"
+    r"soc\.?\s+sec\.?|itin|tin(?=\s?[\#:]|\s+(?:no|number)\b)|"
+    r"tax\s?(?:payer)?\s+id(?:entification)?(?:\s+(?:number|no\.?))?|taxpayer|"
     r"seguro\s+social|n[uú]mero\s+de\s+identificaci[oó]n\s+personal|contribuyente",
-    ("ssn", "ss#", "ss #", "s.s.", "social", "soc.", "soc ", "itin", "tin", "tax", "seguro",
-     "identificaci", "contribuyente"),
+    ("ssn", "ss#", "ss #", "s.s.", "social", "soc. sec", "soc sec", "itin", "tin:", "tin#",
+     "tin #", "tin no", "tin number", "taxpayer", "tax payer", "tax id", "seguro", "identificaci",
+     "contribuyente"),
 )
+"""Context words; the literals are specific on purpose ("tin" alone is in every "-ting")."""
 
 HEADER_ROLES: Final = frozenset({ColumnRole.SSN, ColumnRole.ITIN})
 

@@ -70,7 +70,7 @@ CONTEXT: Final = ContextWords(
     r"address|addr\.?|resides?(?:\s+at)?|residing|residence|residencia|lives?\s+at|"
     r"living\s+at|domicile|"
     r"direcci[oó]n|domicilio|vive\s+en|reside\s+en",
-    ("addr", "resid", "live", "living", "domicil", "direcci", "vive"),
+    ("addr", "resid", "lives at", "live at", "living at", "domicil", "direcci", "vive en"),
 )
 
 

@@ -35,7 +35,8 @@ CONTEXT: Final = ContextWords(
     r"(?:number|no\.?|nbr|\#|id|file)|alien\s+reg(?:istration)?|a[\-_]file|"
     r"registration\s+(?:number|no\.?)|uscis\s*(?:number|no\.?|\#)|"
     r"n[uú]mero\s+(?:a|de\s+extranjero|de\s+registro)",
-    ("a-n", "a_n", "a-f", "a_f", "a#", "a #", "anum", "alien", "registration", "uscis", "mero"),
+    ("a-n", "a_n", "a-f", "a_f", "a#", "a #", "anum", "alien", "registration", "uscis", "número",
+     "numero"),
 )
 
 

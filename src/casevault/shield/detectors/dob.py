@@ -21,7 +21,7 @@ from casevault.shield.model import Kind, Match
 CONTEXT: Final = ContextWords(
     r"d\.?\s?o\.?\s?b\.?|date\s+of\s+birth|birth(?:\s*date|day)?|born|"
     r"fecha\s+de\s+nac(?:imiento|\.)?|f\.?\s?nac\.?|nacimiento|nacid[oa]|"
-    r"date\s+de\s+naissance|n[eé]e?\s+le",
+    r"date\s+de\s+naissance|n[ée]e?\s+le",
     ("dob", "d.o.b", "d. o. b", "birth", "born", "nac", "naissance", "né"),
 )
 _SEARCH_BEFORE: Final = 24

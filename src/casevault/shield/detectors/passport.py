@@ -26,7 +26,9 @@ CONTEXT: Final = ContextWords(
     r"documento\s+(?:de\s+viaje|de\s+identidad|n[uú]m(?:ero|\.)?|no\.?)|"
     r"(?:national\s+)?id(?:entity)?\s+card(?:\s+(?:number|no\.?))?|c[eé]dula|"
     r"n[uú]m(?:ero|\.)?\s+de\s+(?:pasaporte|documento)",
-    ("passport", "pasaport", "passeport", "travel", "doc", "card", "dula"),
+    ("passport", "pasaport", "passaport", "passeport", "travel doc", "document n", "document #",
+     "document#", "doc n", "doc.", "doc #", "doc#", "documento", "id card", "identity card",
+     "dula"),
 )
 
 

@@ -30,8 +30,9 @@ INTERNATIONAL: Final = re.compile(
 CONTEXT: Final = ContextWords(
     r"phone|telephone|tel\.?|cell(?:ular)?|mobile|fax|call|whatsapp|"
     r"tel[eé]fono|celular|m[oó]vil|llamar",
-    ("phone", "tel", "cell", "mobile", "fax", "call", "whatsapp", "celular", "vil",
-     "llamar"),
+    ("phone", "tel", "cel", "mobile", "vil", "fax", "call", "whatsapp", "llamar"),
+    # Short stems on purpose: each literal costs a pass over the text, each occurrence
+    # only a small search ("tel" covers tel., teléfono; "cel" cell and celular).
 )
 _SERVICE: Final = frozenset(f"{digit}11" for digit in "23456789")
 _E164_MIN, _E164_MAX = 8, 15
