@@ -120,6 +120,18 @@ def test_long_text_matches_like_its_lines() -> None:
     assert [(m.kind, m.start, m.normalized) for m in whole] == expected
 
 
+def test_lines_in_one_pass_match_line_by_line() -> None:
+    filler = "filler text " * 8
+    lines = [text for line in ("DOB: 03/12/1990", "order 212345678", "A#212345678 and",
+                               "Mr. Jose Ruiz", "tel (202) 555-0143", "", "born 12",
+                               "Mar 1990")
+             for text in (line, filler)]
+    detectors = Detectors(today=TODAY)
+    assert detectors.find_lines(lines) == [detectors.find_all(line) for line in lines]
+    across = ["born 12", "Mar 1990 in Guatemala"]
+    assert detectors.find_lines(across) == [[], []]
+
+
 # --- properties (no deadline: a loaded CI machine must not make them flaky) ----------------
 
 A_DIGITS = st.integers(min_value=1, max_value=999_999_999)
