@@ -20,6 +20,12 @@ class Settings(BaseSettings):
                                description="Database URL (else sqlite:///casevault.db).")
     key_dir: Path = Field(default=Path("var/keys"),
                           description="Folder of key files, outside the database and the repo.")
+    shield_dir: Path = Field(default=Path("var/shield"),
+                             description="The leak shield's working folder: its exact-data-match "
+                                         "index (keyed hashes only) and quarantine.")
+    k_threshold: int = Field(default=5, ge=2,
+                             description="Smallest group of rows a published table may have on "
+                                         "its quasi-identifiers (k-anonymity).")
     ledger_name: str = Field(default="casevault.local/ledger", pattern=r"^[^\s+]+$",
                              description="The ledger's origin line and signing key name.")
     ledger_key: str | None = Field(default=None, repr=False,

@@ -23,9 +23,9 @@ def court(connection: Connection, court_folder: Path) -> Connection:
     return connection
 
 
-GUARD_TABLES = (tables.break_glass_grants, tables.sessions, tables.account_approvals,
-                tables.accounts, tables.ledger_checkpoints, tables.ledger_meta,
-                tables.ledger_nodes, tables.ledger_events)
+GUARD_TABLES = (tables.publication_approvals, tables.break_glass_grants, tables.sessions,
+                tables.account_approvals, tables.accounts, tables.ledger_checkpoints,
+                tables.ledger_meta, tables.ledger_nodes, tables.ledger_events)
 """What guard tests write (children first): emptied before and after each such test."""
 
 

@@ -109,6 +109,10 @@ GUARD_METHODS: dict[str, tuple[str, Call]] = {
         who, justification=JUSTIFICATION)),
     "review_break_glass": ("privacy_officer", lambda g, who, p, c: g.review_break_glass(
         who, _pending_grant(g), outcome=ReviewOutcome.JUSTIFIED, note=JUSTIFICATION)),
+    "identify": ("privacy_officer", lambda g, who, p, c: g.identify(
+        who, [p], purpose=Purpose.BREACH_RESPONSE, justification=JUSTIFICATION, what="test")),
+    "approve_publication": ("privacy_officer", lambda g, who, p, c: g.approve_publication(
+        who, "0" * 64, justification=JUSTIFICATION)),
     "audit_export": ("privacy_officer", lambda g, who, p, c: g.audit_export(
         who, "jsonl", io.StringIO(), purpose=AUDIT, justification=JUSTIFICATION)),
 }
@@ -135,7 +139,7 @@ def _open_a_grant(guard: Guard, sign_in: SignIn, engine: Engine, found: Any) -> 
 
 
 NEEDS_A_GRANT = {"review_break_glass"}
-OVERSIGHT = {"audit_export", "break_glass_reviews", "review_break_glass"}
+OVERSIGHT = {"audit_export", "break_glass_reviews", "review_break_glass", "approve_publication"}
 """Methods about the audit trail as a whole: their events name no one record."""
 
 

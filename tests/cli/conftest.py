@@ -27,4 +27,5 @@ def court_copy(tmp_path: Path, court_db: Path) -> dict[str, str]:
     """The environment of a fresh copy of the court: its database URL and its own key folder."""
     db = tmp_path / "casevault.db"
     db.write_bytes(court_db.read_bytes())
-    return {"CASEVAULT_DB_URL": f"sqlite:///{db}", "CASEVAULT_KEY_DIR": str(tmp_path / "keys")}
+    return {"CASEVAULT_DB_URL": f"sqlite:///{db}", "CASEVAULT_KEY_DIR": str(tmp_path / "keys"),
+            "CASEVAULT_SHIELD_DIR": str(tmp_path / "shield")}

@@ -4,6 +4,7 @@ policy does not allow (no operator shortcut, no second path)."""
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from typer.testing import CliRunner
 
 from casevault.cli import app
 from casevault.store import make_engine
+from casevault.synth.leaks import write_incident_replica
 
 from .operators import run, signed_in, users_with_role
 
@@ -32,6 +34,7 @@ PERSONAL_DATA: dict[str, list[str]] = {
                                 WHY],
     "access break-glass review": ["access", "break-glass", "review", "G1", "--outcome",
                                   "justified", "--justification", WHY],
+    "scan": ["scan", "{leak}", "--identify", "--justification", WHY],
 }
 """Commands whose output names persons or their records, with arguments to run them."""
 
@@ -42,6 +45,7 @@ NO_PERSONAL_DATA = {
     "access reinstate", "access attest-training", "access review", "access recertify",
     "access login", "access whoami", "access logout", "access sessions revoke",
     "access sessions revoke-all",
+    "publish", "shield index", "shield approve", "shield watch",
 }
 """Commands that print counts, keys, checkpoints or account ids only (or synthetic data)."""
 
@@ -67,7 +71,8 @@ def test_every_command_is_classified() -> None:
 def court_env(tmp_path_factory: pytest.TempPathFactory, court_folder: Path) -> dict[str, str]:
     folder = tmp_path_factory.mktemp("one-door-cli")
     env = {"CASEVAULT_DB_URL": f"sqlite:///{folder / 'court.db'}",
-           "CASEVAULT_KEY_DIR": str(folder / "keys")}
+           "CASEVAULT_KEY_DIR": str(folder / "keys"),
+           "CASEVAULT_SHIELD_DIR": str(folder / "shield")}
     assert run(env, "init")[0] == 0
     assert run(env, "import", str(court_folder))[0] == 0
     analyst = users_with_role(env, "analyst")[0]
@@ -75,8 +80,18 @@ def court_env(tmp_path_factory: pytest.TempPathFactory, court_folder: Path) -> d
     return {**env, "CASEVAULT_SESSION_FILE": str(session)}
 
 
-def _args(command: str, tmp_path: Path) -> list[str]:
-    return [arg.replace("{tmp}", str(tmp_path)) for arg in PERSONAL_DATA[command]]
+def _args(command: str, tmp_path: Path, leak: Path) -> list[str]:
+    return [arg.replace("{tmp}", str(tmp_path)).replace("{leak}", str(leak))
+            for arg in PERSONAL_DATA[command]]
+
+
+@pytest.fixture(scope="module")
+def leak(tmp_path_factory: pytest.TempPathFactory, court_folder: Path) -> Path:
+    """A file naming persons of the court (for the one command that reveals who it names)."""
+    with (court_folder / "persons.csv").open(encoding="utf-8", newline="") as handle:
+        everyone = [row["person_id"] for row in csv.DictReader(handle)]
+    folder = tmp_path_factory.mktemp("leak")
+    return write_incident_replica(court_folder, folder, rows=5, among=everyone).csv_path
 
 
 def _events(env: dict[str, str], result: str) -> int:
@@ -92,10 +107,10 @@ def _events(env: dict[str, str], result: str) -> int:
 
 @pytest.mark.parametrize("command", sorted(PERSONAL_DATA))
 def test_without_a_session_nothing_is_output(court_env: dict[str, str], tmp_path: Path,
-                                            command: str) -> None:
+                                            command: str, leak: Path) -> None:
     env = {**court_env, "CASEVAULT_SESSION_FILE": str(tmp_path / "no-session")}
     permits = _events(env, "permit")
-    code, output = run(env, *_args(command, tmp_path))
+    code, output = run(env, *_args(command, tmp_path, leak))
     assert code == 2 and "sign in" in output
     assert _events(env, "permit") == permits
     assert list(tmp_path.iterdir()) == []
@@ -103,9 +118,9 @@ def test_without_a_session_nothing_is_output(court_env: dict[str, str], tmp_path
 
 @pytest.mark.parametrize("command", sorted(PERSONAL_DATA))
 def test_an_operator_the_policy_refuses_is_ledgered_and_gets_nothing(
-        court_env: dict[str, str], tmp_path: Path, command: str) -> None:
+        court_env: dict[str, str], tmp_path: Path, command: str, leak: Path) -> None:
     denies, permits = _events(court_env, "deny"), _events(court_env, "permit")
-    code, output = run(court_env, *_args(command, tmp_path))
+    code, output = run(court_env, *_args(command, tmp_path, leak))
     assert code == 2, output
     assert _events(court_env, "deny") == denies + 1
     assert _events(court_env, "permit") == permits

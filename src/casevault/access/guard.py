@@ -65,7 +65,7 @@ from casevault.audit import service as audit_service
 from casevault.audit.events import Action, Event, EventDraft, Result
 from casevault.audit.ledger import Clock, Ledger, utc_now
 from casevault.audit.siem import SiemFormat
-from casevault.domain import PROTECTION_APPLICATION_KINDS, DataCategory, Purpose
+from casevault.domain import PROTECTION_APPLICATION_KINDS, DataCategory, Purpose, Role
 from casevault.domain.names import fold
 from casevault.domain.records import Application, Document, Person
 from casevault.errors import AccessDenied, InvalidValue, NotFound
@@ -500,6 +500,38 @@ class Guard:
                 reviewed_by=who.user_id, reviewed_at=self._clock(),
                 review_outcome=outcome.value, review_note=checked))
 
+    def approve_publication(self, who: SessionContext, file_sha256: str, *,
+                            justification: str | None) -> int:
+        """A privacy officer releases one exact blocked file; returns how many approvals it has.
+
+        Invariant 6: a blocked file leaves only with two different privacy
+        officers' approval of its exact hash. Each approval is a ledger event
+        (before it is stored); approving twice counts once.
+        """
+        if who.principal.role is not Role.PRIVACY_OFFICER:
+            self._record_refusal(who, _Target(RecordKind.PERSON, "*"), AccessAction.VIEW,
+                                 Purpose.COMPLIANCE_AUDIT, justification, None, _OFFICERS_ONLY)
+            raise AccessDenied(_OFFICERS_ONLY)
+        operator = self._admit_to_trail(who, None, Purpose.COMPLIANCE_AUDIT, justification)
+        approvals = tables.publication_approvals
+        event = self._ledger.append(EventDraft(
+            action=Action.PUBLICATION, result=Result.PERMIT, user_id=who.user_id,
+            session_id=who.session_id, device_id=who.device_id, ip=who.ip,
+            purpose=Purpose.COMPLIANCE_AUDIT, justification=operator.justification,
+            policy_ids=operator.policy_ids,
+            detail={"step": "approve_release", "file_sha256": file_sha256}))
+        with self._engine.begin() as connection:
+            already = connection.execute(select(approvals.c.approved_by).where(
+                approvals.c.file_sha256 == file_sha256,
+                approvals.c.approved_by == who.user_id)).first()
+            if already is None:
+                connection.execute(approvals.insert().values(
+                    file_sha256=file_sha256, approved_by=who.user_id,
+                    approved_at=self._clock(), justification=operator.justification or "",
+                    event_id=event.event_id))
+            return len(connection.execute(select(approvals.c.approved_by).where(
+                approvals.c.file_sha256 == file_sha256)).all())
+
     # --- exports and the audit trail: the same door for operators --------------------------
 
     def export_persons(self, who: SessionContext, person_ids: Collection[str], folder: Path, *,
@@ -543,6 +575,41 @@ class Guard:
         with self._engine.connect() as connection:
             return export_folder(connection, folder, fmt=fmt, progress=progress,
                                  persons=scope)
+
+    def identify(self, who: SessionContext, person_ids: Collection[str], *, purpose: Purpose,
+                 justification: str | None, what: str) -> tuple[str, ...]:
+        """Let ``who`` see which persons an analysis found (a scan's or a breach's matches).
+
+        The ids themselves are what is disclosed: each person needs a decision
+        permitting their identity for ``purpose`` (privacy officers for
+        breach_response or compliance_audit need no relationship), all or
+        nothing, and each is ledgered (``what`` names the analysis) before the
+        ids are handed back.
+        """
+        checked = check_justification(justification).text
+        scope = sorted(set(person_ids))
+        now = self._clock()
+        decisions: list[tuple[str, Decision]] = []
+        with self._engine.connect() as connection:
+            for person_id in scope:
+                target = _Target(RecordKind.PERSON, person_id, person_id=person_id)
+                relationships = self._relationships(connection, who.user_id, target, now.date())
+                decisions.append((person_id, self._policy.decide(self._request(
+                    who, target, AccessAction.VIEW, purpose, relationships, now))))
+        refused = [d for _, d in decisions if DataCategory.IDENTITY not in d.categories]
+        if refused:
+            self._record_refusal(who, _Target(RecordKind.PERSON, "*"), AccessAction.VIEW,
+                                 purpose, checked, refused[0], refused[0].reason)
+            msg = (f"Identifying the persons found was refused for {len(refused)} of "
+                   f"{len(scope)}; nothing is shown. {refused[0].reason or ''}").strip()
+            raise AccessDenied(msg, policy_ids=refused[0].policy_ids)
+        self._ledger.append_many([EventDraft(
+            action=Action.VIEW, result=Result.PERMIT, user_id=who.user_id,
+            session_id=who.session_id, device_id=who.device_id, ip=who.ip, person_id=person_id,
+            categories=(DataCategory.IDENTITY.value,), purpose=purpose, justification=checked,
+            record_count=1, policy_ids=decision.policy_ids, detail={"what": what},
+        ) for person_id, decision in decisions])
+        return tuple(scope)
 
     def subject_report(self, who: SessionContext, person_id: str, *, purpose: Purpose,
                        justification: str | None, show_staff_names: bool = False) -> dict[str, Any]:
@@ -709,6 +776,7 @@ class Guard:
         return str(found) if found is not None else None
 
 
+_OFFICERS_ONLY: Final = "Only privacy officers may release a file the leak scanner blocked."
 _DOCUMENT_WITHHELD: Final = ("This document belongs to a category your access does not "
                              "cover for the purpose you stated.")
 

@@ -39,6 +39,7 @@ class Action(StrEnum):
     ACCOUNT_CHANGE = "account_change"
     POLICY_CHANGE = "policy_change"
     AUDIT_ACCESS = "audit_access"
+    PUBLICATION = "publication"
 
 
 class Result(StrEnum):

@@ -39,6 +39,7 @@ from casevault.cli._session import (
 )
 from casevault.cli.access import access_app
 from casevault.cli.audit import audit_app
+from casevault.cli.shield import publish, scan, shield_app
 from casevault.domain import Purpose
 from casevault.errors import CasevaultError, InputError, InterchangeProblems
 from casevault.settings import load_settings
@@ -57,6 +58,9 @@ app = typer.Typer(
 )
 app.add_typer(audit_app, name="audit")
 app.add_typer(access_app, name="access")
+app.add_typer(shield_app, name="shield")
+app.command("scan")(scan)
+app.command("publish")(publish)
 console = Console()
 errors = Console(stderr=True)
 

@@ -381,6 +381,19 @@ break_glass_grants = Table(
     comment="Emergency access windows; each is an alert until a privacy officer reviews it.",
 )
 
+# --- the shield's publication gate (issue 6) ---------------------------------------------
+
+publication_approvals = Table(
+    "publication_approvals", metadata,
+    Column("file_sha256", String(64), nullable=False),
+    _ref("approved_by", "accounts.user_id"),
+    Column("approved_at", DateTime(timezone=True), nullable=False),
+    Column("justification", Text, nullable=False),
+    Column("event_id", String(36), nullable=False),
+    PrimaryKeyConstraint("file_sha256", "approved_by"),
+    comment="Privacy officers' releases of one exact blocked file (two different ones needed).",
+)
+
 LOAD_ORDER: tuple[Table, ...] = (
     courts, facilities, persons, person_names, person_addresses, relatives, attorneys, users,
     cases, representations, hearings, applications, charges, encounters, documents, assignments,
