@@ -251,7 +251,7 @@ ACTIVITIES = {  # OCSF API Activity: 2 Read, 3 Update, 99 Other
     "view": 2, "search": 2, "export": 2, "print": 2, "disclosure": 2, "audit_access": 2,
     "update": 3, "account_change": 3, "policy_change": 3,
     "login": 99, "logout": 99, "login_failure": 99, "mfa": 99, "session_revoked": 99,
-    "break_glass": 99,
+    "break_glass": 99, "publication": 99,
 }
 
 

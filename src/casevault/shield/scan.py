@@ -113,6 +113,9 @@ class Scanner:
                  today: date | None = None) -> None:
         self._index = index
         self._detectors = detectors or Detectors(default_detectors(today=today))
+        # A recognised column is read by its own detector only (the header is its context).
+        self._by_kind = {kind: Detectors([d for d in self._detectors.detectors if d.kind == kind])
+                         for kind in _NORMALISED - _NAME_KINDS}
         self._k = k_threshold
         self._limits = limits or ReadLimits()
         self._today = today
@@ -163,7 +166,7 @@ class Scanner:
                     values.append((kind, normal))
                     cells.setdefault(kind, (index, text))
                 continue
-            for match in self._detectors.find_all(text, header=plan.headers[index]):
+            for match in self._by_kind[kind].find_all(text, header=plan.headers[index]):
                 values.append((match.kind, match.normalized))
                 cells.setdefault(match.kind, (index, text[match.start:match.end]))
         for index in plan.unknown:
@@ -276,9 +279,9 @@ class _SheetPlan:
         known = tuple((g.index, g.kind) for g in guesses
                       if g.kind is not None and g.kind in _NORMALISED)
         known_indexes = {index for index, _ in known}
-        # Sex, language, city and the like are read for risk, not for identifiers.
+        # Nationality, facility, sex, city and the like are read for risk, not for identifiers.
         unknown = tuple(g.index for g in guesses if g.index not in known_indexes
-                        and not (g.quasi_identifier and g.kind is None))
+                        and not g.quasi_identifier)
         width = max(len(sheet.headers), *(g.index + 1 for g in guesses), 0)
         headers = tuple(sheet.headers) + ("",) * (width - len(sheet.headers))
         return cls(sheet.file, sheet.name, headers, known, unknown, tuple(identifying),
