@@ -71,7 +71,7 @@ def test_name_variants_are_matched(scanner: Scanner, court_folder: Path, tmp_pat
                 f"{given} {family}"][n % 3]
         born = date.fromisoformat(p["date_of_birth"])
         rows.append([name, born.strftime("%m/%d/%Y")])
-    report = scanner.scan(_write(tmp_path / "list.csv", ["Name", "Date of birth"], rows))
+    report = scanner.scan(_write(tmp_path / "list.csv", ["Respondent", "Date of birth"], rows))
     assert report.persons == {p["person_id"] for p in people}
 
 

@@ -174,7 +174,8 @@ class Scanner:
             if not text or text.isspace():
                 continue
             for match in self._detectors.find_all(text, header=plan.headers[index]):
-                values.append((match.kind, match.normalized))
+                values.append((match.kind, _indexed_form(match.kind, match.normalized,
+                                                         text[match.start:match.end])))
                 cells.setdefault(match.kind, (index, text[match.start:match.end]))
         if values:
             where = Location(plan.file, sheet=plan.name, row=number)
@@ -186,7 +187,8 @@ class Scanner:
         matches = self._detectors.find_all(block.text)
         if not matches:
             return
-        values = [(m.kind, m.normalized) for m in matches]
+        values = [(m.kind, _indexed_form(m.kind, m.normalized, block.text[m.start:m.end]))
+                  for m in matches]
         cells = {m.kind: (m.start, block.text[m.start:m.end]) for m in reversed(matches)}
         where = Location(block.file, page=block.page, offset=block.offset, line=block.line)
         self._report_values(values, cells, where, None, report)
@@ -246,6 +248,13 @@ def _at(where: Location, index: int | None, headers: Sequence[str] | None) -> Lo
         return where
     column = headers[index] if index < len(headers) and headers[index] else str(index + 1)
     return Location(where.file, sheet=where.sheet, row=where.row, column=column)
+
+
+def _indexed_form(kind: Kind, normalized: str, span: str) -> str:
+    """A detected name in the form the index keys it (which spells out letters such as ø)."""
+    if kind in _NAME_KINDS:
+        return _normal(kind, span) or normalized
+    return normalized
 
 
 def _normal(kind: Kind, text: str) -> str | None:

@@ -124,7 +124,8 @@ _RULES: Final[tuple[tuple[ColumnRole, str], ...]] = (
     (ColumnRole.FULL_NAME, _PERSON + r"(?:full)?names?|" + _PERSON + r"fullname|nombre|"
                            r"nombrecompleto|nombreapellidos|nombresapellidos|apellidosnombres?|"
                            r"lastfirst|lastnamefirstname|namelastfirst|othernames?|alias(?:es)?|"
-                           r"aka"),
+                           r"aka|respondent|respondentname|detainee|detaineename|applicant|"
+                           r"applicantname|demandado|solicitante"),
     (ColumnRole.FACILITY, r"(?:detention|current|correctional|dc)?(?:facility|facilities)"
                           r"(?:name|code)?|correctionalfac|detentioncenter|detentionlocation|"
                           r"centrodetencion|centrodetenciones|jail|prison|detainedat"),
