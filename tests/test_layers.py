@@ -14,7 +14,8 @@ LAYERS = {
     "api": 5, "web": 5, "cli": 5,
 }
 SHARED = {"errors", "settings", "__init__"}
-ALLOWED_SIDEWAYS = {("breach", "shield")}
+ALLOWED_SIDEWAYS = {("breach", "shield"), ("cli", "api")}
+"""The command line is the process entry point: ``casevault serve`` starts the API."""
 NEVER = {("api", "store"), ("web", "store")}
 
 

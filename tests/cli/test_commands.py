@@ -143,12 +143,12 @@ def test_unknown_format_is_refused(tmp_path: Path) -> None:
 
 def test_demo_builds_a_fresh_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CASEVAULT_KEY_DIR", str(tmp_path / "keys"))
-    code, out = _run("demo", "--people", "80", "--folder", str(tmp_path / "demo"))
+    code, out = _run("demo", "--people", "80", "--folder", str(tmp_path / "demo"), "--no-serve")
     assert code == 0, out
     assert "demo ready" in out
     database = tmp_path / "demo" / "casevault-demo.db"
     assert _persons(f"sqlite:///{database}") == 80
-    code, out = _run("demo", "--people", "50", "--folder", str(tmp_path / "demo"))
+    code, out = _run("demo", "--people", "50", "--folder", str(tmp_path / "demo"), "--no-serve")
     assert code == 0, out
     assert _persons(f"sqlite:///{database}") == 50
 
@@ -157,7 +157,7 @@ def test_the_printed_demo_logins_sign_in(tmp_path: Path,
                                          monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CASEVAULT_KEY_DIR", str(tmp_path / "keys"))
     monkeypatch.setenv("COLUMNS", "200")
-    code, out = _run("demo", "--people", "60", "--folder", str(tmp_path / "demo"))
+    code, out = _run("demo", "--people", "60", "--folder", str(tmp_path / "demo"), "--no-serve")
     assert code == 0, out
     password = re.search(r"password for all: (\S+?)\)", out)
     judge = re.search(r"(\S+)\s*[│|]\s*judge\s*[│|]\s*([A-Z2-7]{16,})", out)

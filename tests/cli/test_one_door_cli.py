@@ -39,7 +39,7 @@ PERSONAL_DATA: dict[str, list[str]] = {
 """Commands whose output names persons or their records, with arguments to run them."""
 
 NO_PERSONAL_DATA = {
-    "init", "synth", "import", "demo", "version",
+    "init", "synth", "import", "demo", "version", "serve",
     "audit checkpoint", "audit verify", "audit verify-report",
     "access enroll", "access bootstrap", "access approve", "access renew", "access suspend",
     "access reinstate", "access attest-training", "access review", "access recertify",

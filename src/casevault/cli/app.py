@@ -28,7 +28,7 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
 from casevault import __version__
-from casevault.access.setup import build_door
+from casevault.access.setup import build_door, opened_door
 from casevault.cli._session import (
     DEFAULT_SESSION_FILE,
     JustificationOption,
@@ -259,6 +259,9 @@ def demo(
     people: Annotated[int, typer.Option(min=1, help="Number of synthetic respondents.")] = 10_000,
     seed: Annotated[int, typer.Option(help="Seed of the synthetic court.")] = 1,
     folder: Annotated[Path, typer.Option(help="Working folder (recreated).")] = DEMO_FOLDER,
+    serve_after: Annotated[bool, typer.Option(
+        "--serve/--no-serve", help="Start the server on the demo database afterwards.")] = True,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to serve on.")] = 8000,
 ) -> None:
     """init + synth + import into a fresh SQLite database, then print what was loaded."""
     with _reported_errors():
@@ -283,6 +286,8 @@ def demo(
     console.print(f"[b]demo ready[/b]: {people:,} synthetic people imported in {elapsed:.1f} s "
                   f"into {url}", highlight=False)
     _print_demo_logins(url, password, logins)
+    if serve_after:
+        _serve(url, "127.0.0.1", port)
 
 
 def _print_demo_logins(url: str, password: str, logins: list[DemoLogin]) -> None:
@@ -301,6 +306,28 @@ def _print_demo_logins(url: str, password: str, logins: list[DemoLogin]) -> None
         "then, for example:  casevault audit report --person P0000001 "
         "--justification 'Demo review INC-1' --out report.json   (as the privacy officer)",
         highlight=False, markup=False)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
+    db: DbOption = None,
+) -> None:
+    """Serve the HTTP API (OpenAPI at /docs) on the configured database."""
+    with _reported_errors():
+        _serve(db, host, port)
+
+
+def _serve(db: str | None, host: str, port: int) -> None:
+    import uvicorn  # noqa: PLC0415 -- only the serving commands need the server
+
+    from casevault.api.app import create_app  # noqa: PLC0415 -- ditto
+
+    with opened_door(load_settings(), db) as door:
+        console.print(f"serving http://{host}:{port}  (API docs: http://{host}:{port}/docs; "
+                      "Ctrl-C stops)", highlight=False)
+        uvicorn.run(create_app(door), host=host, port=port, log_level="warning")
 
 
 def _reset_folder(folder: Path) -> None:

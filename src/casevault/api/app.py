@@ -1,0 +1,177 @@
+"""The HTTP API: every route that touches personal data calls the guard, and only the guard.
+
+Authentication is a bearer token from ``POST /api/v1/sessions`` presented with
+the device id it was issued to (``X-Device-Id``); every read states its purpose
+(``X-Purpose``) and, where the policy asks, a justification (``X-Justification``).
+Responses carry only the permitted categories, plus how the answer was decided
+and the ledger event that recorded it. Errors are RFC 9457 problem details.
+"""
+
+from __future__ import annotations
+
+import base64
+import ipaddress
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Header, Query, Request, Response
+from fastapi import Path as PathParam
+
+from casevault import __version__
+from casevault.access.guard import Guarded
+from casevault.access.identity import SessionContext
+from casevault.access.policy import RecordKind
+from casevault.access.redaction import RecordView
+from casevault.access.setup import Door
+from casevault.api import problems
+from casevault.api.models import (
+    BreakGlassIn,
+    BreakGlassOut,
+    CaseFileOut,
+    LoginIn,
+    PersonFileOut,
+    RecordOut,
+    SearchOut,
+    SessionOut,
+)
+from casevault.domain import Purpose
+from casevault.errors import SessionInvalid
+
+API = "/api/v1"
+RecordId = Annotated[str, PathParam(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9._-]+$")]
+
+
+def _bearer(authorization: str | None) -> str:
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        msg = "Sign in first: send the session token as 'Authorization: Bearer <token>'."
+        raise SessionInvalid(msg)
+    return token.strip()
+
+
+def _client_ip(request: Request) -> str | None:
+    """The peer's address when it is one (a test client or a Unix socket has none)."""
+    host = request.client.host if request.client is not None else None
+    try:
+        return str(ipaddress.ip_address(host)) if host else None
+    except ValueError:
+        return None
+
+
+def _record(view: RecordView) -> RecordOut:
+    """JSON-ready fields (bytes as base64); withheld fields stay absent."""
+    fields: dict[str, Any] = {}
+    for name, value in view.fields.items():
+        fields[name] = base64.b64encode(value).decode() if isinstance(value, bytes) else value
+    return RecordOut(kind=view.kind, fields=fields)
+
+
+def _records(views: tuple[RecordView, ...]) -> list[RecordOut]:
+    return [_record(view) for view in views]
+
+
+def _decided(answer: Guarded[Any]) -> dict[str, Any]:
+    return {"categories": sorted(c.value for c in answer.categories),
+            "policy_ids": list(answer.policy_ids), "event_id": answer.event_id,
+            "break_glass": answer.break_glass}
+
+
+def current_session(request: Request,
+                    authorization: Annotated[str | None, Header()] = None,
+                    x_device_id: Annotated[str | None, Header(max_length=64)] = None,
+                    ) -> SessionContext:
+    """The caller's live session: bearer token plus the device id it was issued to."""
+    if not x_device_id:
+        msg = "Send the device id the session was issued to as 'X-Device-Id'."
+        raise SessionInvalid(msg)
+    door: Door = request.app.state.door
+    return door.authenticate(_bearer(authorization), device_id=x_device_id,
+                             ip=_client_ip(request))
+
+
+CurrentSession = Annotated[SessionContext, Depends(current_session)]
+PurposeHeader = Annotated[Purpose, Header(alias="X-Purpose")]
+JustificationHeader = Annotated[str | None, Header(alias="X-Justification", max_length=1000)]
+
+
+def create_app(door: Door) -> FastAPI:
+    """The API over ``door`` (built once per process by ``casevault serve``)."""
+    app = FastAPI(title="casevault", version=__version__, docs_url="/docs",
+                  description="Immigration case records behind a purpose-bound, audited guard.")
+    app.state.door = door
+    problems.install(app)
+
+    @app.post(f"{API}/sessions", response_model=SessionOut, status_code=201, tags=["sessions"])
+    def sign_in(body: LoginIn, request: Request) -> SessionOut:
+        """Sign in with password and authenticator code; returns a bearer token (shown once)."""
+        login = door.sessions.login(body.user_id, body.password, body.code,
+                                    device_id=body.device_id, ip=_client_ip(request))
+        return SessionOut(token=login.token, session_id=login.session_id,
+                          expires_at=login.expires_at, mfa_verified=login.mfa_verified)
+
+    @app.delete(f"{API}/sessions/current", status_code=204, tags=["sessions"])
+    def sign_out(who: CurrentSession, authorization: Annotated[str | None, Header()] = None,
+                 ) -> Response:
+        door.sessions.logout(_bearer(authorization))
+        return Response(status_code=204)
+
+    @app.get(f"{API}/persons/{{person_id}}", response_model=PersonFileOut, tags=["records"])
+    def person(person_id: RecordId, who: CurrentSession, purpose: PurposeHeader,
+               justification: JustificationHeader = None) -> PersonFileOut:
+        """A person's file: identity, contact, address history, relatives, encounters, cases."""
+        answer = door.guard.person_file(who, person_id, purpose=purpose,
+                                        justification=justification)
+        value = answer.value
+        return PersonFileOut(person=_record(value.person), addresses=_records(value.addresses),
+                             relatives=_records(value.relatives),
+                             encounters=_records(value.encounters),
+                             cases=_records(value.cases), **_decided(answer))
+
+    @app.get(f"{API}/cases/{{case_id}}", response_model=CaseFileOut, tags=["records"])
+    def case(case_id: RecordId, who: CurrentSession, purpose: PurposeHeader,
+             justification: JustificationHeader = None) -> CaseFileOut:
+        """A case's record of proceedings (document contents are fetched one by one)."""
+        answer = door.guard.case_file(who, case_id, purpose=purpose,
+                                      justification=justification)
+        value = answer.value
+        return CaseFileOut(case=_record(value.case), hearings=_records(value.hearings),
+                           applications=_records(value.applications),
+                           representations=_records(value.representations),
+                           charges=_records(value.charges), documents=_records(value.documents),
+                           **_decided(answer))
+
+    @app.get(f"{API}/documents/{{document_id}}", response_model=RecordOut, tags=["records"])
+    def document(document_id: RecordId, who: CurrentSession, purpose: PurposeHeader,
+                 justification: JustificationHeader = None) -> RecordOut:
+        """One document with its content (base64), if the decision on its case covers it."""
+        return _record(door.guard.document(who, document_id, purpose=purpose,
+                                           justification=justification).value)
+
+    @app.get(f"{API}/persons", response_model=SearchOut, tags=["search"])
+    def search(who: CurrentSession, purpose: PurposeHeader,
+               justification: JustificationHeader = None,
+               family_name: Annotated[str | None, Query(max_length=100)] = None,
+               given_name: Annotated[str | None, Query(max_length=100)] = None,
+               born_on: date | None = None,
+               a_number: Annotated[str | None, Query(max_length=20)] = None) -> SearchOut:
+        """Find persons (identity only, at most 25, no pages; refused patterns are logged)."""
+        found = door.guard.search_persons(who, purpose=purpose, justification=justification,
+                                          family_name=family_name, given_name=given_name,
+                                          born_on=born_on, a_number=a_number)
+        return SearchOut(persons=_records(found.persons), truncated=found.truncated,
+                         message=found.message, event_id=found.event_id)
+
+    @app.post(f"{API}/break-glass", response_model=BreakGlassOut, status_code=201,
+              tags=["records"])
+    def break_glass(body: BreakGlassIn, who: CurrentSession) -> BreakGlassOut:
+        """Open a record in an emergency (short window; reviewed by a privacy officer)."""
+        grant = door.guard.break_glass(who, RecordKind(body.record_kind), body.record_id,
+                                       reason=body.reason)
+        return BreakGlassOut(grant_id=grant.grant_id, expires_at=grant.expires_at,
+                             event_id=grant.event_id)
+
+    @app.get("/healthz", tags=["service"])
+    def health() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    return app

@@ -1,0 +1,80 @@
+"""Request and response models, split by direction (a response model is an allow-list)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+DEVICE_ID = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")
+
+
+class LoginIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    user_id: str = Field(min_length=1, max_length=40)
+    password: str = Field(min_length=1, max_length=256)
+    code: str | None = Field(default=None, pattern=r"^[0-9]{6}$")
+    device_id: str = DEVICE_ID
+
+
+class SessionOut(BaseModel):
+    token: str
+    session_id: str
+    expires_at: datetime
+    mfa_verified: bool
+
+
+class RecordOut(BaseModel):
+    """One redacted record: only permitted fields are present (absent, not null)."""
+
+    kind: str
+    fields: dict[str, Any]
+
+
+class Decided(BaseModel):
+    """How the answer was decided and where it was recorded."""
+
+    categories: list[str]
+    policy_ids: list[str]
+    event_id: str
+    break_glass: bool
+
+
+class PersonFileOut(Decided):
+    person: RecordOut
+    addresses: list[RecordOut]
+    relatives: list[RecordOut]
+    encounters: list[RecordOut]
+    cases: list[RecordOut]
+
+
+class CaseFileOut(Decided):
+    case: RecordOut
+    hearings: list[RecordOut]
+    applications: list[RecordOut]
+    representations: list[RecordOut]
+    charges: list[RecordOut]
+    documents: list[RecordOut]
+
+
+class SearchOut(BaseModel):
+    persons: list[RecordOut]
+    truncated: bool
+    message: str | None
+    event_id: str
+
+
+class BreakGlassIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    record_kind: str = Field(pattern=r"^(case|person)$")
+    record_id: str = Field(min_length=1, max_length=40)
+    reason: str = Field(min_length=1, max_length=1000)
+
+
+class BreakGlassOut(BaseModel):
+    grant_id: str
+    expires_at: datetime
+    event_id: str

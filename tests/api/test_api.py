@@ -1,0 +1,227 @@
+"""The HTTP API over the guard (both databases): sign-in, purpose-bound reads, problem details,
+and a walk over every route proving that none returns personal data without a ledger event."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pyotp
+import pytest
+from argon2 import PasswordHasher
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, text
+
+from casevault.access import PolicyEngine
+from casevault.access.accounts import Accounts
+from casevault.access.guard import Guard
+from casevault.access.sessions import Sessions
+from casevault.access.setup import Door
+from casevault.api.app import create_app
+from casevault.audit.ledger import Ledger
+
+PASSWORD = "api test passphrase, long enough"  # noqa: S105 -- a test account's password
+HASHER = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1)
+DEVICE = "api-test-device"
+WHY = "Hearing preparation for ticket INC-6001"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 21, 15, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def door(guard_engine: Engine, guard_ledger: Ledger) -> Door:
+    clock = Clock()
+    accounts = Accounts(guard_engine, guard_ledger, clock=clock, password_hasher=HASHER)
+    sessions = Sessions(guard_engine, guard_ledger, accounts, clock=clock)
+    guard = Guard(guard_engine, guard_ledger, PolicyEngine.load(), terms_key=bytes(32),
+                  clock=clock)
+    return Door(guard_engine, guard_ledger, accounts, sessions, guard)
+
+
+@pytest.fixture
+def client(door: Door) -> Iterator[TestClient]:
+    with TestClient(create_app(door)) as test_client:
+        yield test_client
+
+
+def _one(engine: Engine, sql: str, **params: str) -> str:
+    with engine.connect() as connection:
+        return str(connection.execute(text(sql), params).scalars().first())
+
+
+def _account(door: Door, user_id: str) -> str:
+    """An approved, trained account for ``user_id``; returns its TOTP secret."""
+    owner = _one(door.engine, "SELECT user_id FROM users WHERE role = 'court_admin' "
+                 "ORDER BY user_id")
+    today = door.accounts.clock().date()
+    with door.engine.connect() as connection:
+        has_owner = connection.execute(text("SELECT 1 FROM accounts WHERE user_id = :u"),
+                                       {"u": owner}).first() is not None
+    if not has_owner:
+        door.accounts.enroll(owner, PASSWORD, by=owner)
+        door.accounts.bootstrap_owner(owner, by=owner, legal_basis="test",
+                                      expires_on=today + timedelta(days=60))
+    secret = door.accounts.enroll(user_id, PASSWORD, by=user_id).totp_secret
+    door.accounts.approve(user_id, by=owner, purposes=(), legal_basis="test",
+                          expires_on=today + timedelta(days=60))
+    door.accounts.attest_training(user_id, valid_until=today + timedelta(days=60), by=user_id)
+    return secret
+
+
+def _signed_in(client: TestClient, door: Door, user_id: str) -> dict[str, str]:
+    secret = _account(door, user_id)
+    code = pyotp.TOTP(secret).at(door.accounts.clock())
+    response = client.post("/api/v1/sessions", json={
+        "user_id": user_id, "password": PASSWORD, "code": code, "device_id": DEVICE})
+    assert response.status_code == 201, response.text
+    return {"Authorization": f"Bearer {response.json()['token']}", "X-Device-Id": DEVICE}
+
+
+def _calendared(engine: Engine) -> tuple[str, str, str]:
+    row = _one(engine, "SELECT h.judge_user_id || '|' || c.case_id || '|' || c.person_id "
+               "FROM hearings h JOIN cases c ON c.case_id = h.case_id WHERE h.judge_user_id "
+               "IS NOT NULL AND EXISTS (SELECT 1 FROM documents d WHERE d.case_id = c.case_id "
+               "AND d.application_id IS NULL) ORDER BY c.case_id")
+    judge, case_id, person_id = row.split("|")
+    return judge, case_id, person_id
+
+
+def _events(engine: Engine, result: str) -> int:
+    return int(_one(engine, "SELECT COUNT(*) FROM ledger_events WHERE result = :r AND action "
+                    "NOT IN ('login', 'mfa', 'account_change', 'logout')", r=result))
+
+
+def test_a_judge_reads_a_calendared_case_and_the_answer_names_its_ledger_event(
+        client: TestClient, door: Door) -> None:
+    judge, case_id, person_id = _calendared(door.engine)
+    headers = {**_signed_in(client, door, judge), "X-Purpose": "adjudication"}
+    response = client.get(f"/api/v1/persons/{person_id}", headers=headers)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["person"]["fields"]["person_id"] == person_id
+    assert case_id in {c["fields"]["case_id"] for c in body["cases"]}
+    stored = _one(door.engine, "SELECT event_id FROM ledger_events WHERE person_id = :p "
+                  "AND action = 'view'", p=person_id)
+    assert body["event_id"] == stored
+
+
+def test_withheld_categories_are_absent_from_the_json(client: TestClient, door: Door) -> None:
+    counsel, person_id = _one(
+        door.engine, "SELECT u.user_id || '|' || c.person_id FROM users u JOIN cases c ON "
+        "c.court_code = u.office_code WHERE u.role = 'dhs_counsel' ORDER BY c.case_id").split("|")
+    headers = {**_signed_in(client, door, counsel), "X-Purpose": "litigation",
+               "X-Justification": WHY}
+    body = client.get(f"/api/v1/persons/{person_id}", headers=headers).json()
+    assert "address" not in body["person"]["fields"]
+    assert "phone" not in body["person"]["fields"]
+    assert "contact" not in body["categories"]
+
+
+@pytest.mark.parametrize(("headers", "status", "kind"), [
+    ({}, 401, "session-invalid"),
+    ({"Authorization": "Bearer nope", "X-Device-Id": DEVICE}, 401, "session-invalid"),
+])
+def test_unauthenticated_requests_get_problem_details(client: TestClient, door: Door,
+                                                      headers: dict[str, str], status: int,
+                                                      kind: str) -> None:
+    _, _, person_id = _calendared(door.engine)
+    response = client.get(f"/api/v1/persons/{person_id}",
+                          headers={**headers, "X-Purpose": "adjudication"})
+    assert response.status_code == status
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["type"].endswith(kind)
+
+
+def test_a_refusal_is_a_403_problem_and_a_deny_event(client: TestClient, door: Door) -> None:
+    _, case_id, _ = _calendared(door.engine)
+    analyst = _one(door.engine, "SELECT user_id FROM users WHERE role = 'analyst'")
+    headers = {**_signed_in(client, door, analyst), "X-Purpose": "statistics"}
+    response = client.get(f"/api/v1/cases/{case_id}", headers=headers)
+    assert response.status_code == 403
+    assert response.json()["type"].endswith("access-denied")
+    assert _events(door.engine, "deny") == 1
+
+
+def test_bad_input_is_a_422_problem_naming_the_field(client: TestClient, door: Door) -> None:
+    judge, _, person_id = _calendared(door.engine)
+    headers = {**_signed_in(client, door, judge), "X-Purpose": "gossip"}
+    response = client.get(f"/api/v1/persons/{person_id}", headers=headers)
+    assert response.status_code == 422
+    assert "X-Purpose" in response.json()["detail"] or "x-purpose" in response.json()["detail"]
+    wrong = client.post("/api/v1/sessions", json={"user_id": "x", "password": "y",
+                                                 "device_id": "bad device id!"})
+    assert wrong.status_code == 422 and "device_id" in wrong.json()["detail"]
+
+
+def test_openapi_is_served(client: TestClient) -> None:
+    schema = client.get("/openapi.json").json()
+    assert "/api/v1/persons/{person_id}" in schema["paths"]
+    assert client.get("/docs").status_code == 200
+
+
+# --- every route: no personal data without a ledger event ---------------------------------
+
+WHY_HEADERS = {"X-Justification": WHY}
+ROUTES: dict[tuple[str, str], tuple[str, str, dict[str, str]]] = {
+    ("GET", "/api/v1/persons/{person_id}"): ("judge", "adjudication", {}),
+    ("GET", "/api/v1/cases/{case_id}"): ("judge", "adjudication", {}),
+    ("GET", "/api/v1/documents/{document_id}"): ("judge", "adjudication", {}),
+    ("GET", "/api/v1/persons"): ("judge", "adjudication", WHY_HEADERS),
+    ("POST", "/api/v1/break-glass"): ("clerk", "emergency", {}),
+}
+"""Every route that reads records: who may call it, with which purpose."""
+NOT_PERSONAL = {("POST", "/api/v1/sessions"), ("DELETE", "/api/v1/sessions/current"),
+                ("GET", "/healthz")}
+
+
+def _routes() -> set[tuple[str, str]]:
+    app = create_app(Door(None, None, None, None, None))  # type: ignore[arg-type]
+    return {(method, route.path) for route in app.routes if isinstance(route, APIRoute)
+            for method in route.methods}
+
+
+def test_every_route_is_classified() -> None:
+    assert _routes() == set(ROUTES) | NOT_PERSONAL
+
+
+def _call(client: TestClient, door: Door, route: tuple[str, str], headers: dict[str, str],
+          ) -> int:
+    method, path = route
+    _, case_id, person_id = _calendared(door.engine)
+    document_id = _one(door.engine, "SELECT document_id FROM documents WHERE case_id = :c "
+                       "AND application_id IS NULL ORDER BY document_id", c=case_id)
+    a_number = _one(door.engine, "SELECT a_number FROM persons WHERE person_id = :p",
+                    p=person_id)
+    url = path.format(person_id=person_id, case_id=case_id, document_id=document_id)
+    if method == "POST":
+        response = client.post(url, headers=headers, json={
+            "record_kind": "case", "record_id": case_id, "reason": WHY})
+    else:
+        params = {"a_number": a_number} if path == "/api/v1/persons" else {}
+        response = client.get(url, headers=headers, params=params)
+    return response.status_code
+
+
+@pytest.mark.parametrize("route", sorted(ROUTES))
+def test_each_record_route_ledgers_permits_and_refusals(client: TestClient, door: Door,
+                                                        route: tuple[str, str]) -> None:
+    role, purpose, extra = ROUTES[route]
+    judge, _, _ = _calendared(door.engine)
+    user = judge if role == "judge" else _one(
+        door.engine, "SELECT user_id FROM users WHERE role = :r ORDER BY user_id", r=role)
+    analyst = _one(door.engine, "SELECT user_id FROM users WHERE role = 'analyst'")
+
+    refused = {**_signed_in(client, door, analyst), "X-Purpose": "statistics", **extra}
+    assert _call(client, door, route, refused) in {403}
+    assert (_events(door.engine, "deny"), _events(door.engine, "permit")) == (1, 0)
+
+    allowed = {**_signed_in(client, door, user), "X-Purpose": purpose, **extra}
+    assert _call(client, door, route, allowed) in {200, 201}
+    assert _events(door.engine, "permit") >= 1
