@@ -7,6 +7,7 @@ users come from the synthetic court's ``users`` table.
 
 from __future__ import annotations
 
+import csv
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -99,3 +100,20 @@ def signed_in(env: dict[str, str], user: str, session_file: Path) -> Path:
                     CASEVAULT_TOTP_CODE=pyotp.TOTP(secret).now())
     assert code == 0, out
     return session_file
+
+
+def ledger_count(env: dict[str, str], where: str = "1 = 1") -> int:
+    """How many ledger events match an SQL condition (written by the test, never user input)."""
+    engine = make_engine(env["CASEVAULT_DB_URL"])
+    try:
+        with engine.connect() as connection:
+            return int(connection.execute(
+                text(f"SELECT COUNT(*) FROM ledger_events WHERE {where}")).scalar_one())
+    finally:
+        engine.dispose()
+
+
+def person_ids(folder: Path) -> list[str]:
+    """Every person id of an interchange folder, read with the csv module."""
+    with (folder / "persons.csv").open(encoding="utf-8", newline="") as handle:
+        return [row["person_id"] for row in csv.DictReader(handle)]

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from casevault.cli import app
 from casevault.store import make_engine
 
-from .operators import run, signed_in, users_with_role
+from .operators import ledger_count, run, signed_in, users_with_role
 
 runner = CliRunner()
 WHY = "Compliance review under ticket INC-3301"
@@ -34,14 +34,6 @@ def officer(env: dict[str, str], tmp_path: Path) -> dict[str, str]:
     return {**env, "CASEVAULT_SESSION_FILE": str(session)}
 
 
-def _events(env: dict[str, str], where: str = "1 = 1") -> int:
-    engine = make_engine(env["CASEVAULT_DB_URL"])
-    try:
-        with engine.connect() as connection:
-            return int(connection.execute(
-                text(f"SELECT COUNT(*) FROM ledger_events WHERE {where}")).scalar_one())
-    finally:
-        engine.dispose()
 
 
 def _report(env: dict[str, str], person: str, out: Path) -> tuple[int, str]:
@@ -56,7 +48,7 @@ def test_subject_report_round_trip(officer: dict[str, str], tmp_path: Path) -> N
         assert code == 0, output
     code, output = run(officer, "audit", "verify-report", str(out), "--show")
     assert code == 0, output
-    expected = _events(officer, "person_id = 'P0000042'")
+    expected = ledger_count(officer, "person_id = 'P0000042'")
     assert expected == 2
     assert f"report verifies: person P0000042, {expected} events" in output
     report = json.loads(out.read_text())
@@ -81,7 +73,7 @@ def test_verify_names_the_first_bad_index(officer: dict[str, str], tmp_path: Pat
         assert _report(officer, f"P000000{number + 1}", tmp_path / f"r{number}.json")[0] == 0
     code, output = run(officer, "audit", "verify")
     assert code == 0, output
-    assert f"ledger verifies: {_events(officer)} events" in output
+    assert f"ledger verifies: {ledger_count(officer)} events" in output
     engine = make_engine(officer["CASEVAULT_DB_URL"])
     with engine.begin() as connection:
         connection.execute(text("UPDATE ledger_events SET user_id = 'U9' WHERE seq = 1"))
@@ -111,7 +103,7 @@ def test_siem_export_is_itself_audited(officer: dict[str, str], tmp_path: Path,
                        "--out", str(out))
     assert code == 0, output
     lines = out.read_text().splitlines()
-    assert len(lines) == _events(officer)  # every event, the export's own audit_access included
+    assert len(lines) == ledger_count(officer)  # every event, its own audit_access included
     assert "audit_access" in lines[-1]
 
 
@@ -126,11 +118,11 @@ def test_reading_the_log_needs_a_signed_in_operator(env: dict[str, str], tmp_pat
 def test_a_judge_cannot_read_the_audit_trail_and_the_refusal_is_ledgered(
         env: dict[str, str], tmp_path: Path) -> None:
     session = signed_in(env, users_with_role(env, "judge")[0], tmp_path / "judge-session")
-    before = _events(env, "result = 'deny'")
+    before = ledger_count(env, "result = 'deny'")
     code, output = run(env, "audit", "export", "--justification", WHY, "--out",
                        str(tmp_path / "e.jsonl"), CASEVAULT_SESSION_FILE=str(session))
     assert code == 2, output
-    assert _events(env, "result = 'deny'") == before + 1
+    assert ledger_count(env, "result = 'deny'") == before + 1
     assert not (tmp_path / "e.jsonl").exists()
 
 

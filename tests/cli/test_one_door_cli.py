@@ -4,7 +4,6 @@ policy does not allow (no operator shortcut, no second path)."""
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,7 @@ from casevault.cli import app
 from casevault.store import make_engine
 from casevault.synth.leaks import write_incident_replica
 
-from .operators import run, signed_in, users_with_role
+from .operators import person_ids, run, signed_in, users_with_role
 
 runner = CliRunner()
 WHY = "Checking the file for ticket INC-9001 on request of the court"
@@ -88,10 +87,9 @@ def _args(command: str, tmp_path: Path, leak: Path) -> list[str]:
 @pytest.fixture(scope="module")
 def leak(tmp_path_factory: pytest.TempPathFactory, court_folder: Path) -> Path:
     """A file naming persons of the court (for the one command that reveals who it names)."""
-    with (court_folder / "persons.csv").open(encoding="utf-8", newline="") as handle:
-        everyone = [row["person_id"] for row in csv.DictReader(handle)]
     folder = tmp_path_factory.mktemp("leak")
-    return write_incident_replica(court_folder, folder, rows=5, among=everyone).csv_path
+    return write_incident_replica(court_folder, folder, rows=5,
+                                  among=person_ids(court_folder)).csv_path
 
 
 def _events(env: dict[str, str], result: str) -> int:

@@ -6,17 +6,14 @@ read from their label file, not from the scanner.
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 
-from casevault.store import make_engine
 from casevault.synth.leaks import IncidentReplica, write_clean_files, write_incident_replica
 
-from .operators import run, signed_in, users_with_role
+from .operators import ledger_count, person_ids, run, signed_in, users_with_role
 
 WHY = "Release review of the public site update, ticket INC-8120"
 
@@ -28,19 +25,10 @@ def env(court_copy: dict[str, str]) -> dict[str, str]:
 
 @pytest.fixture
 def replica(court_folder: Path, tmp_path: Path) -> IncidentReplica:
-    with (court_folder / "persons.csv").open(encoding="utf-8", newline="") as handle:
-        everyone = [row["person_id"] for row in csv.DictReader(handle)]
-    return write_incident_replica(court_folder, tmp_path / "leak", rows=60, among=everyone)
+    return write_incident_replica(court_folder, tmp_path / "leak", rows=60,
+                                  among=person_ids(court_folder))
 
 
-def _events(env: dict[str, str], where: str) -> int:
-    engine = make_engine(env["CASEVAULT_DB_URL"])
-    try:
-        with engine.connect() as connection:
-            return int(connection.execute(
-                text(f"SELECT COUNT(*) FROM ledger_events WHERE {where}")).scalar_one())
-    finally:
-        engine.dispose()
 
 
 def test_scan_exit_codes_and_no_values_in_the_output(env: dict[str, str], court_folder: Path,
@@ -65,7 +53,7 @@ def test_identify_shows_ids_only_to_an_officer_and_ledgers_it(
     code, out = run(env, "scan", str(replica.csv_path), "--identify", "--justification", WHY,
                     CASEVAULT_SESSION_FILE=str(analyst))
     assert code == 2 and not any(pid in out for pid in replica.person_ids)
-    assert _events(env, "result = 'deny' AND action = 'view'") == 1
+    assert ledger_count(env, "result = 'deny' AND action = 'view'") == 1
 
     officer = signed_in(env, users_with_role(env, "privacy_officer")[0], tmp_path / "officer")
     code, out = run(env, "scan", str(replica.csv_path), "--identify", "--json",
@@ -73,7 +61,7 @@ def test_identify_shows_ids_only_to_an_officer_and_ledgers_it(
     assert code == 1, out
     shown = {f["matched_person_id"] for f in json.loads(out)["findings"]}
     assert shown == set(replica.person_ids)
-    assert _events(env, "action = 'view' AND result = 'permit'") == 60
+    assert ledger_count(env, "action = 'view' AND result = 'permit'") == 60
 
 
 def test_a_blocked_file_is_published_only_after_two_officers_approve_it(
@@ -103,7 +91,7 @@ def test_a_blocked_file_is_published_only_after_two_officers_approve_it(
     code, out = run(env, "publish", str(replica.csv_path), "--to", str(web))
     assert code == 0 and "released by 2 officers" in out, out
     assert (web / replica.csv_path.name).read_bytes() == replica.csv_path.read_bytes()
-    assert _events(env, "action = 'publication'") == 2 + 3 + 1  # publish x3, approvals x3
+    assert ledger_count(env, "action = 'publication'") == 2 + 3 + 1  # publish x3, approvals x3
 
     altered = tmp_path / "altered.csv"
     altered.write_bytes(replica.csv_path.read_bytes() + b"\n")
@@ -126,7 +114,7 @@ def test_the_watched_web_root_quarantines_a_leak_and_keeps_clean_files(
     assert moved.read_bytes() == replica.xlsx_path.read_bytes()
     [alert] = (tmp_path / "shield" / "alerts.jsonl").read_text().splitlines()
     assert set(json.loads(alert)["person_ids"]) == set(replica.person_ids)
-    assert _events(env, "action = 'publication' AND result = 'deny'") == 1
+    assert ledger_count(env, "action = 'publication' AND result = 'deny'") == 1
 
 
 def test_the_quarantine_may_not_be_inside_the_web_root(env: dict[str, str],

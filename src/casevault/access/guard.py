@@ -550,14 +550,7 @@ class Guard:
         if not scope:
             msg = "name at least one person to export"
             raise InvalidValue(msg)
-        now = self._clock()
-        decisions: list[tuple[str, Decision]] = []
-        with self._engine.connect() as connection:
-            for person_id in scope:
-                target = _Target(RecordKind.PERSON, person_id, person_id=person_id)
-                relationships = self._relationships(connection, who.user_id, target, now.date())
-                decisions.append((person_id, self._policy.decide(self._request(
-                    who, target, AccessAction.EXPORT, purpose, relationships, now))))
+        decisions = self._decide_each(who, scope, AccessAction.EXPORT, purpose)
         refused = [(p, d) for p, d in decisions if d.categories != ALL_CATEGORIES]
         result = Result.DENY if refused else Result.PERMIT
         self._ledger.append_many([EventDraft(
@@ -588,14 +581,7 @@ class Guard:
         """
         checked = check_justification(justification).text
         scope = sorted(set(person_ids))
-        now = self._clock()
-        decisions: list[tuple[str, Decision]] = []
-        with self._engine.connect() as connection:
-            for person_id in scope:
-                target = _Target(RecordKind.PERSON, person_id, person_id=person_id)
-                relationships = self._relationships(connection, who.user_id, target, now.date())
-                decisions.append((person_id, self._policy.decide(self._request(
-                    who, target, AccessAction.VIEW, purpose, relationships, now))))
+        decisions = self._decide_each(who, scope, AccessAction.VIEW, purpose)
         refused = [d for _, d in decisions if DataCategory.IDENTITY not in d.categories]
         if refused:
             self._record_refusal(who, _Target(RecordKind.PERSON, "*"), AccessAction.VIEW,
@@ -610,6 +596,19 @@ class Guard:
             record_count=1, policy_ids=decision.policy_ids, detail={"what": what},
         ) for person_id, decision in decisions])
         return tuple(scope)
+
+    def _decide_each(self, who: SessionContext, person_ids: Iterable[str],
+                     action: AccessAction, purpose: Purpose) -> list[tuple[str, Decision]]:
+        """One decision per person, each with the user's relationships to that person."""
+        now = self._clock()
+        decisions = []
+        with self._engine.connect() as connection:
+            for person_id in person_ids:
+                target = _Target(RecordKind.PERSON, person_id, person_id=person_id)
+                relationships = self._relationships(connection, who.user_id, target, now.date())
+                decisions.append((person_id, self._policy.decide(self._request(
+                    who, target, action, purpose, relationships, now))))
+        return decisions
 
     def subject_report(self, who: SessionContext, person_id: str, *, purpose: Purpose,
                        justification: str | None, show_staff_names: bool = False) -> dict[str, Any]:
