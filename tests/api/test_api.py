@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pyotp
 import pytest
@@ -20,6 +21,9 @@ from casevault.access.sessions import Sessions
 from casevault.access.setup import Door
 from casevault.api.app import create_app
 from casevault.audit.ledger import Ledger
+from casevault.shield.edm import EdmIndex
+from casevault.shield.scan import Scanner
+from casevault.synth.leaks import write_incident_replica
 
 PASSWORD = "api test passphrase, long enough"  # noqa: S105 -- a test account's password
 HASHER = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1)
@@ -47,7 +51,8 @@ def door(guard_engine: Engine, guard_ledger: Ledger) -> Door:
 
 @pytest.fixture
 def client(door: Door) -> Iterator[TestClient]:
-    with TestClient(create_app(door)) as test_client:
+    shield = Scanner(EdmIndex.build(door.engine, bytes(range(32))))
+    with TestClient(create_app(door, shield=shield)) as test_client:
         yield test_client
 
 
@@ -178,7 +183,9 @@ ROUTES: dict[tuple[str, str], tuple[str, str, dict[str, str]]] = {
 }
 """Every route that reads records: who may call it, with which purpose."""
 NOT_PERSONAL = {("POST", "/api/v1/sessions"), ("DELETE", "/api/v1/sessions/current"),
-                ("GET", "/healthz")}
+                ("GET", "/healthz"), ("POST", "/api/v1/shield/check")}
+"""Routes that return no personal data (the shield check counts matched persons, never names
+them; it is ledgered all the same, see ``test_the_shield_check``)."""
 
 
 def _routes() -> set[tuple[str, str]]:
@@ -225,3 +232,32 @@ def test_each_record_route_ledgers_permits_and_refusals(client: TestClient, door
     allowed = {**_signed_in(client, door, user), "X-Purpose": purpose, **extra}
     assert _call(client, door, route, allowed) in {200, 201}
     assert _events(door.engine, "permit") >= 1
+
+
+def test_the_shield_check_blocks_a_leak_without_naming_anyone(
+        client: TestClient, door: Door, court_folder: Path, tmp_path: Path) -> None:
+    judge, _, _ = _calendared(door.engine)
+    headers = _signed_in(client, door, judge)
+    replica = write_incident_replica(court_folder, tmp_path, rows=20,
+                                     among=[_one(door.engine, "SELECT person_id FROM persons "
+                                                 "ORDER BY person_id LIMIT 1 OFFSET :n",
+                                                 n=str(n)) for n in range(40)])
+    response = client.post("/api/v1/shield/check", params={"name": "update.csv"},
+                           headers=headers, content=replica.csv_path.read_bytes())
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["verdict"] == "block" and body["persons_matched"] == 20
+    assert not any(pid in response.text for pid in replica.person_ids)
+    stored = _one(door.engine, "SELECT result FROM ledger_events WHERE action = 'publication'")
+    assert stored == "deny"
+    clean = client.post("/api/v1/shield/check", params={"name": "counts.csv"}, headers=headers,
+                        content=b"court,cases\nNYC,12\nLAX,7\n")
+    assert clean.json()["verdict"] == "pass"
+
+
+def test_the_shield_check_refuses_an_oversized_file(client: TestClient, door: Door) -> None:
+    judge, _, _ = _calendared(door.engine)
+    headers = _signed_in(client, door, judge)
+    response = client.post("/api/v1/shield/check", params={"name": "big.csv"}, headers=headers,
+                           content=b"x" * (25 * 1024 * 1024 + 1))
+    assert response.status_code == 422 and "at most 25 MB" in response.json()["detail"]

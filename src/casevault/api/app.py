@@ -10,12 +10,16 @@ and the ledger event that recorded it. Errors are RFC 9457 problem details.
 from __future__ import annotations
 
 import base64
+import hashlib
 import ipaddress
+import tempfile
 from datetime import date
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Header, Query, Request, Response
 from fastapi import Path as PathParam
+from fastapi.concurrency import run_in_threadpool
 
 from casevault import __version__
 from casevault.access.guard import Guarded
@@ -34,8 +38,12 @@ from casevault.api.models import (
     SearchOut,
     SessionOut,
 )
+from casevault.audit.events import Action, EventDraft, Result
 from casevault.domain import Purpose
-from casevault.errors import SessionInvalid
+from casevault.errors import InvalidValue, SessionInvalid
+from casevault.settings import load_settings
+from casevault.shield.scan import Scanner
+from casevault.shield.setup import scanner
 
 API = "/api/v1"
 RecordId = Annotated[str, PathParam(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9._-]+$")]
@@ -94,11 +102,35 @@ PurposeHeader = Annotated[Purpose, Header(alias="X-Purpose")]
 JustificationHeader = Annotated[str | None, Header(alias="X-Justification", max_length=1000)]
 
 
-def create_app(door: Door) -> FastAPI:
+MAX_UPLOAD_BYTES = 25 * 1024 * 1024
+
+
+async def _body(request: Request) -> bytes:
+    """The request body, refused past ``MAX_UPLOAD_BYTES`` without reading it all."""
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_UPLOAD_BYTES:
+            msg = f"a file to check is at most {MAX_UPLOAD_BYTES // (1024 * 1024)} MB"
+            raise InvalidValue(msg)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _scanner(app: FastAPI) -> Scanner:
+    """The shield's scanner on the door's database, built on first use and kept."""
+    found: Scanner | None = getattr(app.state, "scanner", None)
+    if found is None:
+        found = app.state.scanner = scanner(app.state.door.engine, load_settings())
+    return found
+
+
+def create_app(door: Door, *, shield: Scanner | None = None) -> FastAPI:
     """The API over ``door`` (built once per process by ``casevault serve``)."""
     app = FastAPI(title="casevault", version=__version__, docs_url="/docs",
                   description="Immigration case records behind a purpose-bound, audited guard.")
     app.state.door = door
+    app.state.scanner = shield
     problems.install(app)
 
     @app.post(f"{API}/sessions", response_model=SessionOut, status_code=201, tags=["sessions"])
@@ -169,6 +201,32 @@ def create_app(door: Door) -> FastAPI:
                                        reason=body.reason)
         return BreakGlassOut(grant_id=grant.grant_id, expires_at=grant.expires_at,
                              event_id=grant.event_id)
+
+    @app.post(f"{API}/shield/check", tags=["shield"])
+    async def shield_check(request: Request, who: CurrentSession,
+                           name: Annotated[str, Query(min_length=1, max_length=255,
+                                                      pattern=r"^[^/\\]+$")]) -> dict[str, Any]:
+        """Scan a file before publishing it (the body is the file; at most 25 MB).
+
+        For a content-management system: the answer is the scan report with the
+        matched persons counted, never named (``casevault scan --identify`` is for
+        privacy officers).
+        """
+        data = await _body(request)
+        with tempfile.TemporaryDirectory(prefix="casevault-check-") as folder:
+            path = Path(folder) / name
+            path.write_bytes(data)
+            report = await run_in_threadpool(_scanner(app).scan, path)
+        event = door.ledger.append(EventDraft(
+            action=Action.PUBLICATION,
+            result=Result.PERMIT if report.verdict == "pass" else Result.DENY,
+            user_id=who.user_id, session_id=who.session_id, device_id=who.device_id,
+            ip=who.ip, record_count=len(report.persons),
+            detail={"step": "check", "file_sha256": hashlib.sha256(data).hexdigest(),
+                    "verdict": report.verdict, "findings": str(report.blocking)}))
+        shown = report.as_json(with_person_ids=False)
+        shown.update(file=name, event_id=event.event_id)
+        return shown
 
     @app.get("/healthz", tags=["service"])
     def health() -> dict[str, str]:
