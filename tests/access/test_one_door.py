@@ -18,6 +18,7 @@ import inspect
 import io
 import tempfile
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ from casevault.access.policy import RecordKind
 from casevault.audit.ledger import Ledger
 from casevault.domain import Purpose, Role
 from casevault.errors import AccessDenied
+from casevault.store.rows import instant_from_store
 
 from .guard_helpers import TERMS_KEY, Calendared, SignIn, context_for, ledger_rows, user_of_role
 
@@ -115,6 +117,8 @@ GUARD_METHODS: dict[str, tuple[str, Call]] = {
         who, "0" * 64, justification=JUSTIFICATION)),
     "audit_export": ("privacy_officer", lambda g, who, p, c: g.audit_export(
         who, "jsonl", io.StringIO(), purpose=AUDIT, justification=JUSTIFICATION)),
+    "hearing_calendar": ("judge", lambda g, who, p, c: g.hearing_calendar(
+        who, first_day=_hearing_day(g, who.user_id, c), days=1)),
 }
 """Every public method of ``Guard``, with the role that may call it; the test below fails
 if one is missing here."""
@@ -124,6 +128,15 @@ def _a_number_of(guard: Guard, person_id: str) -> str:
     with guard._engine.connect() as connection:
         return str(connection.execute(text("SELECT a_number FROM persons WHERE person_id = :p"),
                                       {"p": person_id}).scalar_one())
+
+
+def _hearing_day(guard: Guard, judge_id: str, case_id: str) -> date:
+    """The day of a hearing of the case on this judge's calendar (any day for anyone else)."""
+    with guard._engine.connect() as connection:
+        found = connection.execute(text(
+            "SELECT scheduled_at FROM hearings WHERE case_id = :c AND judge_user_id = :j "
+            "ORDER BY scheduled_at"), {"c": case_id, "j": judge_id}).scalars().first()
+    return instant_from_store(found).date() if found is not None else date(2026, 11, 21)
 
 
 def _pending_grant(guard: Guard) -> str:

@@ -67,7 +67,7 @@ from casevault.audit.ledger import Clock, Ledger, utc_now
 from casevault.audit.siem import SiemFormat
 from casevault.domain import PROTECTION_APPLICATION_KINDS, DataCategory, Purpose, Role
 from casevault.domain.names import fold
-from casevault.domain.records import Application, Document, Person
+from casevault.domain.records import Application, Document, Hearing, Person
 from casevault.errors import AccessDenied, InvalidValue, NotFound
 from casevault.store import reads, tables
 from casevault.store.interchange.exporter import ExportProgress, export_folder
@@ -78,6 +78,9 @@ T = TypeVar("T")
 
 BREAK_GLASS_WINDOW: Final = timedelta(minutes=30)
 """How long an emergency grant lasts; long enough to act, short enough to need renewing."""
+
+MAX_CALENDAR_DAYS: Final = 31
+"""The longest calendar one read returns: a month, enough to plan; not a bulk read of hearings."""
 
 JUSTIFIED_PURPOSES: Final = frozenset({
     Purpose.COMPLIANCE_AUDIT, Purpose.BREACH_RESPONSE, Purpose.LITIGATION, Purpose.EMERGENCY,
@@ -144,6 +147,16 @@ class SearchResult:
     """More permitted persons matched than are shown: narrow the query (there are no pages)."""
     message: str | None
     event_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Calendar:
+    """The hearings on a judge's own calendar over some days, each redacted by its case's read."""
+
+    hearings: tuple[RecordView, ...]
+    """In time order; hearings of cases the decision did not open are left out."""
+    event_id: str
+    """The summary event of the look-up (each case shown has its own event too)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -421,6 +434,85 @@ class Guard:
             categories=(DataCategory.IDENTITY.value,), purpose=purpose,
             justification=justification, query_hmac=terms_hash, policy_ids=rule,
             detail={"reason": _reason_code(str(refused))}))
+
+    # --- a judge's calendar ------------------------------------------------------------------
+
+    def hearing_calendar(self, who: SessionContext, *, first_day: date, days: int,
+                         purpose: Purpose = Purpose.ADJUDICATION) -> Calendar:
+        """The hearings on the caller's own calendar from ``first_day`` for ``days`` days.
+
+        A judge's home page needs this list before any one case is opened. Each
+        case on it is decided as a read of that case (the hearing relates the
+        judge to it), only permitted cases' hearings are shown, redacted, and each
+        is ledgered with its person and case, so a subject access report names
+        every calendar that listed them. Whoever no relationship could let read
+        case data (an analyst, an outside party) is refused up front, logged.
+        """
+        if not 1 <= days <= MAX_CALENDAR_DAYS:
+            msg = f"a calendar covers 1 to {MAX_CALENDAR_DAYS} days"
+            raise InvalidValue(msg)
+        self._may_ever_read_cases(who, purpose)
+        with self._engine.connect() as connection:
+            hearings = [hearing for offset in range(days) for hearing in
+                        reads.hearings_of_judge_on(connection, who.user_id,
+                                                   first_day + timedelta(days=offset))]
+            decided = self._decide_cases(connection, who, {h.case_id for h in hearings},
+                                         purpose)
+            shown = [(h, decided[h.case_id]) for h in hearings
+                     if DataCategory.CASE in decided[h.case_id].categories]
+            owners = _owners(connection, {h.case_id for h, _ in shown})
+        events = self._ledger.append_many(self._calendar_events(
+            who, purpose, shown, owners, first_day=first_day, days=days))
+        return Calendar(hearings=tuple(redact(h, d.categories) for h, d in shown),
+                        event_id=events[0].event_id)
+
+    def _decide_cases(self, connection: Connection, who: SessionContext,
+                      case_ids: Collection[str], purpose: Purpose) -> dict[str, Decision]:
+        """One read decision per case, each with the user's own relationships to it."""
+        now = self._clock()
+        decided = {}
+        for case_id in sorted(case_ids):
+            target = _Target(RecordKind.CASE, case_id, case_id=case_id)
+            relationships = self._relationships(connection, who.user_id, target, now.date())
+            decided[case_id] = self._policy.decide(self._request(
+                who, target, AccessAction.VIEW, purpose, relationships, now))
+        return decided
+
+    def _may_ever_read_cases(self, who: SessionContext, purpose: Purpose) -> None:
+        """Refuse, and log, whom no relationship would let read case data for ``purpose``."""
+        target = _Target(RecordKind.CASE, "*")
+        best_case = self._request(who, target, AccessAction.VIEW, purpose,
+                                  frozenset(Relationship), self._clock())
+        decision = self._policy.decide(best_case)
+        if DataCategory.CASE not in decision.categories:
+            self._record_refusal(who, target, AccessAction.VIEW, purpose, None, decision,
+                                 decision.reason)
+            decision.require(DataCategory.CASE)
+
+    @staticmethod
+    def _calendar_events(who: SessionContext, purpose: Purpose,
+                         shown: list[tuple[Hearing, Decision]], owners: dict[str, str | None],
+                         *, first_day: date, days: int) -> list[EventDraft]:
+        """One summary event, then one per case listed (naming its person and case)."""
+        common = {"what": "hearing_calendar", "first_day": first_day.isoformat(),
+                  "days": str(days)}
+        drafts = [EventDraft(
+            action=Action.VIEW, result=Result.PERMIT, user_id=who.user_id,
+            session_id=who.session_id, device_id=who.device_id, ip=who.ip,
+            categories=(DataCategory.CASE.value,), purpose=purpose, record_count=len(shown),
+            policy_ids=tuple(sorted({i for _, d in shown for i in d.policy_ids})),
+            detail=common)]
+        per_case: dict[str, list[Decision]] = {}
+        for hearing, decision in shown:
+            per_case.setdefault(hearing.case_id, []).append(decision)
+        drafts += [EventDraft(
+            action=Action.VIEW, result=Result.PERMIT, user_id=who.user_id,
+            session_id=who.session_id, device_id=who.device_id, ip=who.ip,
+            person_id=owners.get(case_id), case_id=case_id,
+            categories=_sorted(decisions[0].categories), purpose=purpose,
+            record_count=len(decisions), policy_ids=decisions[0].policy_ids, detail=common)
+            for case_id, decisions in per_case.items()]
+        return drafts
 
     # --- break-glass ---------------------------------------------------------------------
 
@@ -802,6 +894,15 @@ def _has_name(person: Person, query: PersonQuery) -> bool:
     return any(str(query.family_name) in name for name in names)
 
 
+def _owners(connection: Connection, case_ids: Collection[str]) -> dict[str, str | None]:
+    """The person of each case, for the ledger (a calendar event names whose case it listed)."""
+    if not case_ids:
+        return {}
+    rows = connection.execute(select(tables.cases.c.case_id, tables.cases.c.person_id).where(
+        tables.cases.c.case_id.in_(sorted(case_ids))))
+    return {str(case_id): person_id for case_id, person_id in rows}
+
+
 def _case_of_document(connection: Connection, document_id: str) -> str:
     case_id = connection.execute(select(tables.documents.c.case_id).where(
         tables.documents.c.document_id == document_id)).scalar_one_or_none()
@@ -828,5 +929,6 @@ def _reason_code(reason: str | None) -> str:
     return reason.split(".")[0][:80]
 
 
-__all__ = ["BREAK_GLASS_WINDOW", "BreakGlassGrant", "BreakGlassReview", "CaseFile", "Guard",
-           "Guarded", "PersonFile", "ReviewOutcome", "SearchLimits", "SearchResult"]
+__all__ = ["BREAK_GLASS_WINDOW", "MAX_CALENDAR_DAYS", "BreakGlassGrant", "BreakGlassReview",
+           "Calendar", "CaseFile", "Guard", "Guarded", "PersonFile", "ReviewOutcome",
+           "SearchLimits", "SearchResult"]
