@@ -31,7 +31,10 @@ lint: setup
 	$(BIN)/mypy
 
 unit: setup pg
+	rm -rf test-artifacts/logs
 	$(BIN)/pytest -m "not slow" -n 2 --dist loadfile
+	@echo "leak-scanning the logs the test suite wrote (rule: no personal data in logs)"
+	$(BIN)/casevault scan --no-edm test-artifacts/logs/*.log
 
 test: lint unit
 

@@ -7,6 +7,7 @@ skip: `make test` starts the server when it is down.
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from collections.abc import Callable, Iterator
@@ -17,10 +18,21 @@ from sqlalchemy import Connection, Engine, create_engine, delete, text
 
 from casevault.audit.checkpoint import Signer
 from casevault.audit.ledger import Ledger
+from casevault.logs import configure as configure_logs
 from casevault.store import tables
 from casevault.store.database import make_engine, upgrade_schema
 from casevault.store.interchange import import_folder
 from casevault.synth import write_court
+
+LOG_DIR = Path(__file__).parents[1] / "test-artifacts" / "logs"
+"""Where the suite's operational logs go; `make test` runs the leak scanner over them."""
+
+
+@pytest.fixture(scope="session", autouse=True)
+def suite_logs(worker_id: str) -> None:
+    """Every test process logs JSON lines to its own file, as production would."""
+    configure_logs(level=logging.INFO, file=LOG_DIR / f"pytest-{worker_id}.log")
+
 
 PG_ADMIN_URL = os.environ.get("CASEVAULT_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 DIALECTS = ("sqlite", "postgresql")

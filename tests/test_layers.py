@@ -13,7 +13,7 @@ LAYERS = {
     "shield": 4, "watch": 4, "breach": 4, "share": 4, "synth": 4,
     "api": 5, "web": 5, "cli": 5,
 }
-SHARED = {"errors", "settings", "__init__"}
+SHARED = {"errors", "settings", "logs", "__init__"}
 ALLOWED_SIDEWAYS = {("breach", "shield"), ("cli", "api")}
 """The command line is the process entry point: ``casevault serve`` starts the API."""
 NEVER = {("api", "store"), ("web", "store")}

@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     shield_dir: Path = Field(default=Path("var/shield"),
                              description="The leak shield's working folder: its exact-data-match "
                                          "index (keyed hashes only) and quarantine.")
+    log_file: Path | None = Field(default=None,
+                                  description="Where operational logs go (JSON lines); stderr "
+                                              "when unset.")
     k_threshold: int = Field(default=5, ge=2,
                              description="Smallest group of rows a published table may have on "
                                          "its quasi-identifiers (k-anonymity).")

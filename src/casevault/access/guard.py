@@ -69,12 +69,14 @@ from casevault.domain import PROTECTION_APPLICATION_KINDS, DataCategory, Purpose
 from casevault.domain.names import fold
 from casevault.domain.records import Application, Document, Hearing, Person
 from casevault.errors import AccessDenied, InvalidValue, NotFound
+from casevault.logs import get_logger
 from casevault.store import reads, tables
 from casevault.store.interchange.exporter import ExportProgress, export_folder
 from casevault.store.interchange.writer import Format
 from casevault.store.rows import instant_from_store
 
 T = TypeVar("T")
+_LOG = get_logger("casevault.access")
 
 BREAK_GLASS_WINDOW: Final = timedelta(minutes=30)
 """How long an emergency grant lasts; long enough to act, short enough to need renewing."""
@@ -818,6 +820,10 @@ class Guard:
     def _record_refusal(self, who: SessionContext, target: _Target, action: AccessAction,
                         purpose: Purpose, justification: str | None,
                         decision: Decision | None, reason: str | None) -> None:
+        # Operational log: who was refused what kind of thing and why, never whose record.
+        _LOG.info("access.refused", user_id=who.user_id, action=action.value,
+                  record_kind=target.kind.value, purpose=purpose.value,
+                  reason=_reason_code(reason))
         self._ledger.append(EventDraft(
             action=Action(action.value), result=Result.DENY, user_id=who.user_id,
             session_id=who.session_id, device_id=who.device_id, ip=who.ip,

@@ -13,7 +13,8 @@ import base64
 import hashlib
 import ipaddress
 import tempfile
-from datetime import date
+import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -35,17 +36,21 @@ from casevault.api.models import (
     LoginIn,
     PersonFileOut,
     RecordOut,
+    SearchIn,
     SearchOut,
     SessionOut,
 )
 from casevault.audit.events import Action, EventDraft, Result
 from casevault.domain import Purpose
 from casevault.errors import InvalidValue, SessionInvalid
+from casevault.logs import get_logger, hashed_address
 from casevault.settings import load_settings
 from casevault.shield.scan import Scanner
 from casevault.shield.setup import scanner
+from casevault.web import mount_console
 
 API = "/api/v1"
+_LOG = get_logger("casevault.api")
 RecordId = Annotated[str, PathParam(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9._-]+$")]
 
 
@@ -125,13 +130,27 @@ def _scanner(app: FastAPI) -> Scanner:
     return found
 
 
+async def _logged(request: Request, call_next: Callable[[Request], Awaitable[Response]],
+                  ) -> Response:
+    """One log line per request: the route's template (never its ids or query), status, time."""
+    started = time.perf_counter()
+    response = await call_next(request)
+    route = request.scope.get("route")
+    _LOG.info("request", method=request.method,
+              route=getattr(route, "path", "(unrouted)"), status=response.status_code,
+              ms=round((time.perf_counter() - started) * 1e3, 2),
+              client=hashed_address(request.client.host if request.client else None))
+    return response
+
+
 def create_app(door: Door, *, shield: Scanner | None = None) -> FastAPI:
-    """The API over ``door`` (built once per process by ``casevault serve``)."""
+    """The API over ``door``, with the console under ``/console`` (one per ``casevault serve``)."""
     app = FastAPI(title="casevault", version=__version__, docs_url="/docs",
                   description="Immigration case records behind a purpose-bound, audited guard.")
     app.state.door = door
     app.state.scanner = shield
     problems.install(app)
+    app.middleware("http")(_logged)
 
     @app.post(f"{API}/sessions", response_model=SessionOut, status_code=201, tags=["sessions"])
     def sign_in(body: LoginIn, request: Request) -> SessionOut:
@@ -179,17 +198,18 @@ def create_app(door: Door, *, shield: Scanner | None = None) -> FastAPI:
         return _record(door.guard.document(who, document_id, purpose=purpose,
                                            justification=justification).value)
 
-    @app.get(f"{API}/persons", response_model=SearchOut, tags=["search"])
-    def search(who: CurrentSession, purpose: PurposeHeader,
-               justification: JustificationHeader = None,
-               family_name: Annotated[str | None, Query(max_length=100)] = None,
-               given_name: Annotated[str | None, Query(max_length=100)] = None,
-               born_on: date | None = None,
-               a_number: Annotated[str | None, Query(max_length=20)] = None) -> SearchOut:
-        """Find persons (identity only, at most 25, no pages; refused patterns are logged)."""
+    @app.post(f"{API}/persons/search", response_model=SearchOut, tags=["search"])
+    def search(body: SearchIn, who: CurrentSession, purpose: PurposeHeader,
+               justification: JustificationHeader = None) -> SearchOut:
+        """Find persons (identity only, at most 25, no pages; refused patterns are logged).
+
+        The terms travel in the body, never in the URL: URLs end up in access logs,
+        proxies and browser histories.
+        """
         found = door.guard.search_persons(who, purpose=purpose, justification=justification,
-                                          family_name=family_name, given_name=given_name,
-                                          born_on=born_on, a_number=a_number)
+                                          family_name=body.family_name,
+                                          given_name=body.given_name, born_on=body.born_on,
+                                          a_number=body.a_number)
         return SearchOut(persons=_records(found.persons), truncated=found.truncated,
                          message=found.message, event_id=found.event_id)
 
@@ -232,4 +252,5 @@ def create_app(door: Door, *, shield: Scanner | None = None) -> FastAPI:
     def health() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
+    mount_console(app, door)
     return app

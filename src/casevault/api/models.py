@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -57,6 +57,15 @@ class CaseFileOut(Decided):
     representations: list[RecordOut]
     charges: list[RecordOut]
     documents: list[RecordOut]
+
+
+class SearchIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    family_name: str | None = Field(default=None, max_length=100)
+    given_name: str | None = Field(default=None, max_length=100)
+    born_on: date | None = None
+    a_number: str | None = Field(default=None, max_length=20)
 
 
 class SearchOut(BaseModel):

@@ -6,6 +6,7 @@ traceback, never personal data) and end the command with exit status 2.
 
 from __future__ import annotations
 
+import logging
 import shutil
 import time
 from collections.abc import Iterator
@@ -42,6 +43,7 @@ from casevault.cli.audit import audit_app
 from casevault.cli.shield import publish, scan, shield_app
 from casevault.domain import Purpose
 from casevault.errors import CasevaultError, InputError, InterchangeProblems
+from casevault.logs import configure as configure_logs
 from casevault.settings import load_settings
 from casevault.store import database_url, make_engine, require_current_schema, upgrade_schema
 from casevault.store.eoir import import_eoir_foia
@@ -324,7 +326,9 @@ def _serve(db: str | None, host: str, port: int) -> None:
 
     from casevault.api.app import create_app  # noqa: PLC0415 -- ditto
 
-    with opened_door(load_settings(), db) as door:
+    settings = load_settings()
+    configure_logs(level=logging.INFO, file=settings.log_file)
+    with opened_door(settings, db) as door:
         console.print(f"serving http://{host}:{port}  (API docs: http://{host}:{port}/docs; "
                       "Ctrl-C stops)", highlight=False)
         uvicorn.run(create_app(door), host=host, port=port, log_level="warning")
@@ -337,4 +341,5 @@ def _reset_folder(folder: Path) -> None:
 
 
 def main() -> None:
+    configure_logs(level=logging.WARNING, file=load_settings().log_file)
     app()
