@@ -39,6 +39,7 @@ unit: setup pg
 test: lint unit
 
 bench: setup pg
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/run_all.py
 
 clean:

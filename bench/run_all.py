@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 
 BENCHES = ["bench_import.py", "bench_point_read.py", "bench_ledger.py", "bench_policy.py",
-           "bench_guard.py", "bench_edm.py", "bench_scan.py", "bench_api.py"]
+           "bench_guard.py", "bench_edm.py", "bench_scan.py", "bench_api.py",
+           "bench_presidio.py"]
 
 
 def main() -> int:
