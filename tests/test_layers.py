@@ -14,8 +14,9 @@ LAYERS = {
     "api": 5, "web": 5, "cli": 5,
 }
 SHARED = {"errors", "settings", "logs", "__init__"}
-ALLOWED_SIDEWAYS = {("breach", "shield"), ("cli", "api")}
-"""The command line is the process entry point: ``casevault serve`` starts the API."""
+ALLOWED_SIDEWAYS = {("breach", "shield"), ("cli", "api"), ("api", "web")}
+"""The command line is the process entry point: ``casevault serve`` starts the API; the API's
+app is the one ASGI app served, so it mounts the console (which never imports the API)."""
 NEVER = {("api", "store"), ("web", "store")}
 
 

@@ -47,6 +47,7 @@ from casevault.logs import get_logger, hashed_address
 from casevault.settings import load_settings
 from casevault.shield.scan import Scanner
 from casevault.shield.setup import scanner
+from casevault.web import mount_console
 
 API = "/api/v1"
 _LOG = get_logger("casevault.api")
@@ -251,4 +252,5 @@ def create_app(door: Door, *, shield: Scanner | None = None) -> FastAPI:
     def health() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
+    mount_console(app, door)
     return app
