@@ -243,3 +243,21 @@ def test_unknown_pages_are_html_404s_with_the_policy(client: TestClient) -> None
     assert response.status_code == 404 and "no such page" in response.text
     assert response.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
     assert response.headers["cache-control"] == "no-store"
+
+
+def test_an_unexpected_error_is_a_plain_500_page_without_its_details(
+        app: FastAPI, door: Door, monkeypatch: pytest.MonkeyPatch) -> None:
+    found = calendared(door.engine)
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        msg = f"internal detail about {found.a_number}"
+        raise RuntimeError(msg)
+
+    monkeypatch.setattr(door.guard, "person_file", broken)
+    with TestClient(app, base_url="http://localhost", raise_server_exceptions=False) as client:
+        csrf = sign_in(client, door, found.judge_id)
+        response = client.post(f"/console/persons/{found.person_id}",
+                               data={"csrf": csrf, "purpose": "adjudication"})
+    assert response.status_code == 500 and "Something went wrong" in response.text
+    assert found.a_number not in response.text and "Traceback" not in response.text
+    assert response.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
