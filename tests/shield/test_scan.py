@@ -14,7 +14,7 @@ from sqlalchemy import Connection
 
 from casevault.errors import UnreadableFile
 from casevault.shield.edm import EdmIndex
-from casevault.shield.scan import Scanner
+from casevault.shield.scan import FastCsv, Scanner
 from casevault.store.interchange import import_folder
 from casevault.synth.leaks import write_clean_files, write_incident_replica
 
@@ -49,6 +49,23 @@ def test_the_incident_replica_is_blocked_naming_every_person(
         report = scanner.scan(path)
         assert report.verdict == "block"
         assert report.persons == set(replica.person_ids), path.name
+
+
+def test_reading_the_replica_in_ranges_and_processes_changes_nothing(
+        connection: Connection, court_folder: Path, tmp_path: Path) -> None:
+    """Arrow in byte ranges, on one and on two processes, against the row reader."""
+    import_folder(connection, court_folder)
+    index = EdmIndex.build(connection, KEY)
+    everyone = [p["person_id"] for p in _persons(court_folder)]
+    replica = write_incident_replica(court_folder, tmp_path, rows=120, among=everyone)
+    expected = Scanner(index, today=TODAY, fast=FastCsv(enabled=False)).scan(replica.csv_path)
+    assert expected.persons == set(replica.person_ids)
+    for workers in (1, 2):
+        fast = FastCsv(workers=workers, chunk_bytes=1024, min_bytes=0)
+        got = Scanner(index, today=TODAY, fast=fast).scan(replica.csv_path)
+        assert (got.verdict, got.persons, got.findings, got.more_findings, got.blocking) == (
+            expected.verdict, expected.persons, expected.findings, expected.more_findings,
+            expected.blocking)
 
 
 def test_clean_publications_pass(scanner: Scanner, court_folder: Path, tmp_path: Path) -> None:
