@@ -52,7 +52,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
 from casevault.shield._scanreport import MAX_FINDINGS, ScanReport
-from casevault.shield._tablescan import TableScanner
+from casevault.shield._tablescan import BATCH_ROWS, TableScanner
 from casevault.shield.model import Sheet
 from casevault.shield.readers import _csv, _json, _text
 from casevault.shield.readers._limits import MIB, ReadLimits
@@ -214,6 +214,17 @@ class _Job:
     """How many first rows to hand back, to be compared with the plan's sample."""
 
 
+@dataclass(frozen=True, slots=True)
+class _Parsed:
+    """A range's rows: how many, the first ones (to check), and the needed columns a batch
+    of ``BATCH_ROWS`` at a time (numbered from 0 in the range), so that the cells of a
+    4 MB range are never all Python objects at once."""
+
+    rows: int
+    head: list[tuple[str, ...]]
+    batches: Iterator[tuple[int, dict[int, list[str]]]]
+
+
 @dataclass(slots=True)
 class _Done:
     report: ScanReport
@@ -253,15 +264,16 @@ class _Ranges:
             with self.source.path.open("rb") as stream:
                 stream.seek(job.start)
                 data = stream.read(job.end - job.start)
-            columns, count, head = self._parse(data, job.head, at_start=job.start == 0)
+            parsed = self._parse(data, job.head, at_start=job.start == 0)
         except _NotFast:
             return None
         report = ScanReport(file=str(self.source.path), finding_limit=job.finding_limit)
-        self.table.scan_columns(columns, count, 0, report)
-        return _Done(report, count, head)
+        for first, columns in parsed.batches:
+            count = min(BATCH_ROWS, parsed.rows - first)
+            self.table.scan_columns(columns, count, first, report)
+        return _Done(report, parsed.rows, parsed.head)
 
-    def _parse(self, data: bytes, head: int, *,
-               at_start: bool) -> tuple[dict[int, list[str]], int, list[tuple[str, ...]]]:
+    def _parse(self, data: bytes, head: int, *, at_start: bool) -> _Parsed:
         if len(data) > self.source.record_limit and \
                 max(map(len, data.split(b"\n"))) + 1 > self.source.record_limit:
             raise _NotFast
@@ -281,8 +293,7 @@ class _Ranges:
                 and data.count(b"\r") == data.count(b"\r\n")
                 and not data.startswith(codecs.BOM_UTF8))
 
-    def _arrow(self, data: bytes,
-               head: int) -> tuple[dict[int, list[str]], int, list[tuple[str, ...]]]:
+    def _arrow(self, data: bytes, head: int) -> _Parsed:
         names = self._names
         table = pa_csv.read_csv(
             pa.BufferReader(data),
@@ -298,13 +309,15 @@ class _Ranges:
             longest = pc.max(pc.binary_length(column)).as_py()
             if longest is not None and longest > self.source.field_limit:
                 raise _NotFast  # the csv module would refuse the field
-        columns = {i: table.column(i).to_pylist() for i in self.table.plan.needed}
         first = table.slice(0, head)
         rows = list(zip(*(column.to_pylist() for column in first.columns), strict=True))
-        return columns, table.num_rows, rows
+        needed = self.table.plan.needed
+        batches = ((start, {i: table.column(i).slice(start, BATCH_ROWS).to_pylist()
+                            for i in needed})
+                   for start in range(0, table.num_rows, BATCH_ROWS))
+        return _Parsed(table.num_rows, rows, batches)
 
-    def _csv(self, data: bytes, head: int, *,
-             at_start: bool) -> tuple[dict[int, list[str]], int, list[tuple[str, ...]]]:
+    def _csv(self, data: bytes, head: int, *, at_start: bool) -> _Parsed:
         source = self.source
         text = _decode(data, source.encoding, at_start=at_start)
         lines = list(io.StringIO(text, newline=""))
@@ -316,8 +329,11 @@ class _Ranges:
         if not records or records[-1] != [_SENTINEL]:
             raise _NotFast  # the range ended inside a quoted field
         rows = [_fitted(record, source.width, source.max_columns) for record in records[:-1]]
-        columns = {i: [row[i] for row in rows] for i in self.table.plan.needed}
-        return columns, len(rows), rows[:head]
+        needed = self.table.plan.needed
+        batches = ((start, {i: [row[i] for row in rows[start:start + BATCH_ROWS]]
+                            for i in needed})
+                   for start in range(0, len(rows), BATCH_ROWS))
+        return _Parsed(len(rows), rows[:head], batches)
 
 
 def _fitted(record: list[str], width: int, max_columns: int) -> tuple[str, ...]:

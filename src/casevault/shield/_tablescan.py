@@ -79,6 +79,9 @@ NORMALISED: Final = frozenset({Kind.A_NUMBER, Kind.DATE_OF_BIRTH, Kind.PHONE, Ki
                                Kind.GIVEN_NAME})
 """Kinds of recognised columns: read with their header as context (names: the whole cell)."""
 NAME_KINDS: Final = frozenset({Kind.PERSON_NAME, Kind.FAMILY_NAME, Kind.GIVEN_NAME})
+BATCH_ROWS: Final = 4096
+"""Rows read column by column at a time: enough to spread a column's set-up over many
+cells, few enough that a batch's cells stay a few megabytes of Python objects."""
 MEMO_LIMIT: Final = 1 << 16
 """Entries a memo holds before it starts afresh (memory stays bounded on any column)."""
 MEMO_CELL_CHARS: Final = 64
@@ -322,36 +325,33 @@ class GroupMatcher:
 
     def match(self, group: Group) -> list[PersonMatch]:
         """The persons the group names, most certain first: ``match_group`` of its values."""
-        found, present = self._found(group)
-        if _nobody(found):
+        hits = self._found(group)
+        if hits.dates_only:
             return []
-        return _scored(self._table.persons, evidence_of(found), present)
+        return _scored(self._table.persons, evidence_of(hits.found), kinds_of(group))
 
-    def strong(self, group: Group) -> tuple[list[tuple[str, float]], set[Kind]]:
-        """The persons the group names at a blocking confidence, in no order (for tallies),
-        and the kinds the group holds."""
-        found, present = self._found(group)
-        if _nobody(found):
-            return [], present
+    def strong(self, group: Group) -> list[tuple[str, float]]:
+        """The persons the group names at a blocking confidence, in no order (for tallies)."""
+        hits = self._found(group)
+        if hits.dates_only:
+            return []
         person_id = self._table.persons.person_id
-        only = _only_person(found)
-        if only is not None:
-            return [(person_id(only), A_NUMBER_CONFIDENCE)], present
-        evidence = evidence_of(found)
-        return [(person_id(ordinal), sure) for ordinal, seen in evidence.items()
-                if (sure := confidence(seen, present)) >= BLOCKING_CONFIDENCE], present
+        if hits.a_person is not None and _puts_forward_only(hits.found, hits.a_person):
+            return [(person_id(hits.a_person), A_NUMBER_CONFIDENCE)]
+        present = kinds_of(group)
+        return [(person_id(ordinal), sure) for ordinal, seen in evidence_of(hits.found).items()
+                if (sure := confidence(seen, present)) >= BLOCKING_CONFIDENCE]
 
-    def _found(self, group: Group) -> tuple[list[Found], set[Kind]]:
+    def _found(self, group: Group) -> _Hits:
         """What each value of the group matched, in ``match_group``'s order; A-numbers and
         birth dates looked up here (every row has them), the rest by the index's ``_found``."""
         table, hash_of = self._table, self._hash
-        present: set[Kind] = set()
-        found: list[Found] = []
+        result = _Hits()
+        found = result.found
         families: list[str] = []
         givens: list[str] = []
         for items in group:
             for kind, value, _ in items:
-                present.add(kind)
                 if kind is Kind.FAMILY_NAME:
                     families.append(value)
                 elif kind is Kind.GIVEN_NAME:
@@ -361,13 +361,19 @@ class GroupMatcher:
                 elif kind is Kind.A_NUMBER:
                     if hits := table.lookup(hash_of(kind, value)):
                         found.append((_A_NUMBER_ONLY, hits, False, False))
-                else:
-                    found += _found(table, hash_of, _ALONE[kind], kind, value)
+                        result.dates_only = False
+                        if len(hits) == 1:
+                            result.a_person = hits[0]
+                elif more := _found(table, hash_of, _ALONE[kind], kind, value):
+                    found += more
+                    result.dates_only = False
         for family in families[:_MAX_NAME_PARTS]:
             for given in givens[:_MAX_NAME_PARTS]:
-                found += _found(table, hash_of, _SPLIT_NAME, Kind.PERSON_NAME,
-                                f"{family} {given}")
-        return found, present
+                if more := _found(table, hash_of, _SPLIT_NAME, Kind.PERSON_NAME,
+                                  f"{family} {given}"):
+                    found += more
+                    result.dates_only = False
+        return result
 
     def _date(self, value: str) -> list[Found]:
         found = self._memo.get(value)
@@ -379,33 +385,43 @@ class GroupMatcher:
         return found
 
 
-def _nobody(found: list[Found]) -> bool:
-    """Whether the group's hits (if any) are birth dates only: those never name anyone."""
-    return all(kinds <= CONFIRMS_ONLY for kinds, _, _, _ in found)
+def kinds_of(group: Group) -> set[Kind]:
+    """The kinds of the values a group holds (``match_group``'s ``present``)."""
+    return {kind for items in group for kind, _, _ in items}
 
 
-def _only_person(found: list[Found]) -> int | None:
-    """The one person the group can name, when its A-number names them and no other value
-    would put anyone else forward (``evidence_of``'s seeding rule); else None.
+class _Hits:
+    """A group's hits (``match_group``'s ``found``), whether they are all birth dates (which
+    name nobody), and the person its A-number alone names, if any."""
 
-    Such a person's confidence is the A-number's, whatever else matched them, and
-    nobody else has evidence: so the scoring can be skipped. That is most rows of a
-    leaked table of this system's people.
+    __slots__ = ("a_person", "dates_only", "found")
+
+    def __init__(self) -> None:
+        self.found: list[Found] = []
+        self.dates_only = True
+        self.a_person: int | None = None
+
+
+def _puts_forward_only(found: list[Found], person: int) -> bool:
+    """Whether no hit of the group puts anyone but ``person`` forward, when an A-number named
+    ``person`` alone (``evidence_of``'s seeding rule: the rarest value, here the first that
+    one person has, and any other shared by at most ``SEED_LIMIT`` persons that is not a
+    birth date).
+
+    Then the group names that person with the A-number's confidence and nobody else,
+    whatever else matched: the scoring can be skipped. That is most rows of a leaked
+    table of this system's people.
     """
-    if not any(kinds is _A_NUMBER_ONLY and len(hits) == 1 for kinds, hits, _, _ in found):
-        return None
-    first = min(range(len(found)), key=lambda i: len(found[i][1]))
-    person: int | None = None
-    for position, (kinds, hits, _, _) in enumerate(found):
-        if position != first and (len(hits) > SEED_LIMIT or kinds <= CONFIRMS_ONLY):
+    rarest = True
+    for kinds, hits, _, _ in found:
+        if len(hits) == 1 and rarest:
+            rarest = False
+        elif len(hits) > SEED_LIMIT or kinds <= CONFIRMS_ONLY:
             continue  # it only confirms persons others put forward
         for ordinal in hits:
-            masked = ordinal & ORDINAL_MASK
-            if person is None:
-                person = masked
-            elif masked != person:
-                return None
-    return person
+            if ordinal & ORDINAL_MASK != person:
+                return False
+    return True
 
 
 # --- one group's findings ------------------------------------------------------------------
@@ -430,15 +446,11 @@ def report_group(matcher: GroupMatcher | None, group: Group, cells: Cells, where
 
 def count_group(matcher: GroupMatcher | None, group: Group, report: ScanReport) -> None:
     """``report_group`` past the findings limit: the same persons and counts, nothing built."""
-    if matcher is None:
-        strong: list[tuple[str, float]] = []
-        present = {kind for items in group for kind, _, _ in items}
-    else:
-        strong, present = matcher.strong(group)
+    strong = matcher.strong(group) if matcher is not None else []
     for person_id, sure in strong:
         report.count(sure, person_id)
     if not strong:
-        found, blocking = _unmatched_counts(frozenset(present))
+        found, blocking = _unmatched_counts(frozenset(kinds_of(group)))
         report.tally(found, blocking)
 
 
@@ -460,7 +472,7 @@ _UNMATCHED: dict[frozenset[Kind], list[tuple[Kind, float]]] = {}
 
 def unmatched(group: Group) -> list[tuple[Kind, float]]:
     """The identifiers of a group that matched nobody, strongest first, with their confidence."""
-    return _unmatched_of(frozenset(kind for items in group for kind, _, _ in items))
+    return _unmatched_of(frozenset(kinds_of(group)))
 
 
 def _unmatched_of(present: frozenset[Kind]) -> list[tuple[Kind, float]]:
@@ -554,5 +566,6 @@ class TableScanner:
             full = report.full
 
 
-__all__ = ["NAME_KINDS", "NORMALISED", "STRONGEST", "GroupMatcher", "TablePlan", "TableScanner",
-           "column_readers", "count_group", "indexed_form", "report_group", "unmatched"]
+__all__ = ["BATCH_ROWS", "NAME_KINDS", "NORMALISED", "STRONGEST", "GroupMatcher", "TablePlan",
+           "TableScanner", "column_readers", "count_group", "indexed_form", "report_group",
+           "unmatched"]

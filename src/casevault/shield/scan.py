@@ -30,7 +30,6 @@ from collections.abc import Generator, Iterator
 from datetime import date
 from itertools import chain, islice
 from pathlib import Path
-from typing import Final
 
 from casevault.shield._fastscan import FastCsv, scan_csv
 from casevault.shield._scanreport import (
@@ -41,6 +40,7 @@ from casevault.shield._scanreport import (
     Verdict,
 )
 from casevault.shield._tablescan import (
+    BATCH_ROWS,
     NAME_KINDS,
     NORMALISED,
     STRONGEST,
@@ -57,10 +57,6 @@ from casevault.shield.edm import EdmIndex
 from casevault.shield.model import Location, Sheet, TextBlock
 from casevault.shield.readers import ReadLimits, read_units
 from casevault.shield.risk import DEFAULT_K
-
-BATCH_ROWS: Final = 4096
-"""Rows read column by column at a time: enough to amortise a column's set-up, few enough
-to keep a batch's cells a few megabytes."""
 
 
 class Scanner:
