@@ -12,6 +12,7 @@ suite); ``get_logger`` is what modules use.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import sys
 from pathlib import Path
@@ -34,14 +35,15 @@ def configure(*, level: int = logging.INFO, file: Path | None = None,
         handler = logging.FileHandler(file, encoding="utf-8")
     else:
         handler = logging.StreamHandler(stream or sys.stderr)
-    handler.setFormatter(logging.Formatter("%(message)s"))
+    handler.setFormatter(_JsonLines())
     root = logging.getLogger()
     for old in root.handlers:
         old.close()
     root.handlers = [handler]
     root.setLevel(level)
-    for name in QUIET_LIBRARIES:
-        logging.getLogger(name).setLevel(max(level, logging.WARNING))
+    for name in QUIET_LIBRARIES:  # only ever quieter: a module may have silenced one further
+        library = logging.getLogger(name)
+        library.setLevel(max(library.level, level, logging.WARNING))
     structlog.configure(
         processors=[structlog.contextvars.merge_contextvars, structlog.processors.add_log_level,
                     structlog.processors.TimeStamper(fmt="iso", utc=True),
@@ -51,6 +53,17 @@ def configure(*, level: int = logging.INFO, file: Path | None = None,
         cache_logger_on_first_use=True,
     )
     _CONFIGURED.append(True)
+
+
+class _JsonLines(logging.Formatter):
+    """Every line JSON: structlog's already are; a library's plain record is wrapped."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        message = record.getMessage()
+        if message.startswith("{"):
+            return message
+        return json.dumps({"event": message, "logger": record.name,
+                           "level": record.levelname.lower()})
 
 
 def get_logger(name: str) -> Any:

@@ -399,8 +399,12 @@ def test_xlsx_cells_read_as_openpyxl_reads_them(tmp_path: Path) -> None:
     path.write_bytes(xlsx_bytes(build))
     from casevault.shield.readers._sheetxml import cell_text  # noqa: PLC0415 -- the rule itself
 
-    expected = [tuple(cell_text(cell.value) for cell in row)
-                for row in openpyxl.load_workbook(path, read_only=True).active.iter_rows(min_row=2)]
+    workbook = openpyxl.load_workbook(path, read_only=True)
+    try:
+        expected = [tuple(cell_text(cell.value) for cell in row)
+                    for row in workbook.active.iter_rows(min_row=2)]
+    finally:
+        workbook.close()  # read-only workbooks keep the file open until closed
     assert only_sheet(path)[1] == expected
 
 

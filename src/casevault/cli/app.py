@@ -329,8 +329,8 @@ def _serve(db: str | None, host: str, port: int) -> None:
     settings = load_settings()
     configure_logs(level=logging.INFO, file=settings.log_file)
     with opened_door(settings, db) as door:
-        console.print(f"serving http://{host}:{port}  (API docs: http://{host}:{port}/docs; "
-                      "Ctrl-C stops)", highlight=False)
+        console.print(f"serving the console at http://{host}:{port}/console and the API "
+                      f"(docs: http://{host}:{port}/docs); Ctrl-C stops", highlight=False)
         uvicorn.run(create_app(door), host=host, port=port, log_level="warning")
 
 
