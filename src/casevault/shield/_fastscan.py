@@ -1,10 +1,12 @@
 """Large CSV files, read in byte ranges by Arrow and scanned on every core (issue 6 throughput).
 
-The row reader (``readers._csv``) hands a table over one Python tuple at a
-time; for a 100 MB leak that costs more than judging the rows. So once
-``read_units`` has read a file as a CSV table (its header, its first rows) and
-the scanner has planned its columns, the rest of the file may be read here
-instead, in ranges of about ``FastCsv.chunk_bytes`` that end at line breaks:
+The row reader (``readers._csv``) hands a table over a Python tuple at a time,
+through the csv module and a few generators: some 2-4 us a row, against under
+1 us for Arrow's CSV reader (``bench/bench_scan.py`` prints both). And one
+process uses one core. So once ``read_units`` has read a file as a CSV table
+(its header, its first rows) and the scanner has planned its columns, the rest
+of the file may be read here instead, in ranges of about ``FastCsv.chunk_bytes``
+that end at line breaks:
 
 * A range without a quote character (nor an escape character, a lone carriage
   return or a byte-order mark) is plain delimited lines, which Arrow's CSV
@@ -12,8 +14,9 @@ instead, in ranges of about ``FastCsv.chunk_bytes`` that end at line breaks:
   other range, and any range Arrow refuses (a short or long row, bytes that are
   not UTF-8), is parsed by the csv module with the file's own dialect and
   decoding, and proven to end at a record boundary: a sentinel line after it
-  must come back as a record of its own. Either way rows are padded to the
-  header's width as the reader pads them.
+  must come back as a record of its own (a range that cuts a quoted field in
+  two ends the fast path). Either way rows are padded to the header's width as
+  the reader pads them.
 * The reader's limits hold: a range is never longer than ``max_record_chars``
   plus one line, no line may be longer than that limit, and no field longer
   than the csv module's field limit; a range that would cross one, or a row
@@ -25,7 +28,9 @@ instead, in ranges of about ``FastCsv.chunk_bytes`` that end at line breaks:
 
 Ranges are scanned by ``TableScanner`` (the same code as the row path), in this
 process or, with ``FastCsv.workers`` > 1, in worker processes forked after the
-index is loaded (its arrays are shared, not copied or reloaded). Each range
+index is loaded (its arrays are shared, not copied or reloaded; a worker
+touches no database connection it inherits, and exits without finalising
+them, as multiprocessing's workers do). Each range
 comes back as a partial ``ScanReport`` with rows numbered from 0, absorbed in
 file order, so the report is the same as a single-process scan, finding for
 finding. A table measured for re-identification risk is scanned in this
@@ -132,7 +137,7 @@ def scan_csv(path: Path, sheet: Sheet, sample: Sequence[tuple[str, ...]],
             with _collector_spared():
                 report = _merged(_here(runner, progress, options.chunk_bytes), progress, sample,
                                  str(path))
-    except _NotFast:
+    except (_NotFast, OSError):  # the row reader reads the table, or says why it cannot
         return None
     return FastResult(report, table.risk.report() if table.risk is not None else None)
 
@@ -265,7 +270,7 @@ class _Ranges:
                 stream.seek(job.start)
                 data = stream.read(job.end - job.start)
             parsed = self._parse(data, job.head, at_start=job.start == 0)
-        except _NotFast:
+        except (_NotFast, OSError):  # the row reader reads it, or says why it cannot
             return None
         report = ScanReport(file=str(self.source.path), finding_limit=job.finding_limit)
         for first, columns in parsed.batches:
@@ -280,7 +285,7 @@ class _Ranges:
         if self._plain(data):
             try:
                 return self._arrow(data, head)
-            except (pa.ArrowInvalid, UnicodeError):
+            except (pa.ArrowException, UnicodeError):
                 pass  # a short or long row, or bytes that are not UTF-8: the csv module decides
         return self._csv(data, head, at_start=at_start)
 
