@@ -230,7 +230,7 @@ def test_200_mb_single_line_csv_resident_memory(tmp_path: Path) -> None:
     path.unlink()
     units, max_rss_kib = map(int, done.stdout.split())
     assert units == 201
-    assert max_rss_kib * 1024 < 400 * MIB  # the bound is 512 MB; imports alone take ~100
+    assert max_rss_kib * 1024 < 512 * MIB  # the bound (runs have peaked at 265-451 MB)
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss > 0
 
 
