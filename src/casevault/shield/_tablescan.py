@@ -88,6 +88,8 @@ MEMO_CELL_CHARS: Final = 64
 """Longest cell of an unrecognised column that is remembered (short repeated codes)."""
 _NOTHING: Final[Items] = ()
 _A_NUMBER_ONLY: Final = _ALONE[Kind.A_NUMBER]
+_FAMILY, _GIVEN, _NAME = Kind.FAMILY_NAME, Kind.GIVEN_NAME, Kind.PERSON_NAME
+_BIRTH, _A_NUMBER = Kind.DATE_OF_BIRTH, Kind.A_NUMBER
 _CANONICAL_A_NUMBER: Final = re.compile(r"A[0-9]{9}")
 
 
@@ -229,7 +231,7 @@ def _a_number_reader(detectors: Detectors, header: str) -> Reader:
             if not text:
                 out.append(_NOTHING)
             elif canonical(text) is not None and text != ALL_ZERO:
-                out.append(((Kind.A_NUMBER, text, text),))
+                out.append(((_A_NUMBER, text, text),))
             else:
                 out.append(items(text))
         return out
@@ -325,55 +327,58 @@ class GroupMatcher:
 
     def match(self, group: Group) -> list[PersonMatch]:
         """The persons the group names, most certain first: ``match_group`` of its values."""
-        hits = self._found(group)
-        if hits.dates_only:
+        found, dates_only, _ = self._found(group)
+        if dates_only:
             return []
-        return _scored(self._table.persons, evidence_of(hits.found), kinds_of(group))
+        return _scored(self._table.persons, evidence_of(found), kinds_of(group))
 
     def strong(self, group: Group) -> list[tuple[str, float]]:
         """The persons the group names at a blocking confidence, in no order (for tallies)."""
-        hits = self._found(group)
-        if hits.dates_only:
+        found, dates_only, a_person = self._found(group)
+        if dates_only:
             return []
         person_id = self._table.persons.person_id
-        if hits.a_person is not None and _puts_forward_only(hits.found, hits.a_person):
-            return [(person_id(hits.a_person), A_NUMBER_CONFIDENCE)]
+        if a_person is not None and _puts_forward_only(found, a_person):
+            return [(person_id(a_person), A_NUMBER_CONFIDENCE)]
         present = kinds_of(group)
-        return [(person_id(ordinal), sure) for ordinal, seen in evidence_of(hits.found).items()
+        return [(person_id(ordinal), sure) for ordinal, seen in evidence_of(found).items()
                 if (sure := confidence(seen, present)) >= BLOCKING_CONFIDENCE]
 
-    def _found(self, group: Group) -> _Hits:
-        """What each value of the group matched, in ``match_group``'s order; A-numbers and
-        birth dates looked up here (every row has them), the rest by the index's ``_found``."""
-        table, hash_of = self._table, self._hash
-        result = _Hits()
-        found = result.found
+    def _found(self, group: Group) -> tuple[list[Found], bool, int | None]:
+        """What each value of the group matched, in ``match_group``'s order; whether all of
+        it is birth dates (which name nobody); the person the A-number alone names, if any.
+
+        A-numbers and birth dates are looked up here (every row has them), the rest
+        by the index's own ``_found``. Hot loop: kinds compared as module constants.
+        """
+        table, hash_of, dates = self._table, self._hash, self._memo
+        found: list[Found] = []
+        dates_only, a_person = True, None
         families: list[str] = []
         givens: list[str] = []
         for items in group:
             for kind, value, _ in items:
-                if kind is Kind.FAMILY_NAME:
+                if kind is _FAMILY:
                     families.append(value)
-                elif kind is Kind.GIVEN_NAME:
+                elif kind is _GIVEN:
                     givens.append(value)
-                elif kind is Kind.DATE_OF_BIRTH:
-                    found += self._date(value)
-                elif kind is Kind.A_NUMBER:
+                elif kind is _BIRTH:
+                    found += dates.get(value) or self._date(value)
+                elif kind is _A_NUMBER:
                     if hits := table.lookup(hash_of(kind, value)):
                         found.append((_A_NUMBER_ONLY, hits, False, False))
-                        result.dates_only = False
+                        dates_only = False
                         if len(hits) == 1:
-                            result.a_person = hits[0]
+                            a_person = hits[0]
                 elif more := _found(table, hash_of, _ALONE[kind], kind, value):
                     found += more
-                    result.dates_only = False
+                    dates_only = False
         for family in families[:_MAX_NAME_PARTS]:
             for given in givens[:_MAX_NAME_PARTS]:
-                if more := _found(table, hash_of, _SPLIT_NAME, Kind.PERSON_NAME,
-                                  f"{family} {given}"):
+                if more := _found(table, hash_of, _SPLIT_NAME, _NAME, f"{family} {given}"):
                     found += more
-                    result.dates_only = False
-        return result
+                    dates_only = False
+        return found, dates_only, a_person
 
     def _date(self, value: str) -> list[Found]:
         found = self._memo.get(value)
@@ -388,18 +393,6 @@ class GroupMatcher:
 def kinds_of(group: Group) -> set[Kind]:
     """The kinds of the values a group holds (``match_group``'s ``present``)."""
     return {kind for items in group for kind, _, _ in items}
-
-
-class _Hits:
-    """A group's hits (``match_group``'s ``found``), whether they are all birth dates (which
-    name nobody), and the person its A-number alone names, if any."""
-
-    __slots__ = ("a_person", "dates_only", "found")
-
-    def __init__(self) -> None:
-        self.found: list[Found] = []
-        self.dates_only = True
-        self.a_person: int | None = None
 
 
 def _puts_forward_only(found: list[Found], person: int) -> bool:
