@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import threading
+import time
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import Engine, func, select
 
 from casevault.audit import merkle
 from casevault.audit.checkpoint import Signer, parse_signed_checkpoint
 from casevault.audit.events import Action, EventDraft, Result
-from casevault.audit.ledger import Ledger
+from casevault.audit.ledger import Ledger, uuid4_texts
 from casevault.errors import ConfigError, ProofInvalid
 from casevault.store import tables
 
@@ -164,3 +168,44 @@ def test_no_rows_are_written_for_a_failed_batch(ledger_engine: Engine, signer: S
         count = connection.execute(select(func.count()).select_from(tables.ledger_events))
         assert count.scalar_one() == 1
     log.close()
+
+
+def test_proof_errors_keep_their_order(ledger: Ledger) -> None:
+    """A size beyond the log is named as such, before an index the size cannot hold."""
+    ledger.append_many([_draft(i) for i in range(5)])
+    with pytest.raises(ProofInvalid, match="out of range"):
+        ledger.inclusion_proof(9, 7)
+    with pytest.raises(ProofInvalid, match="out of range"):
+        ledger.consistency_proof(3, 6)
+    with pytest.raises(ProofInvalid, match="out of range"):
+        ledger.root(6)
+    with pytest.raises(ValueError, match="not in a tree of size 4"):
+        ledger.inclusion_proof(4, 4)
+    assert ledger.root(0) == merkle.EMPTY_ROOT
+    assert ledger.consistency_proof(0) == []
+
+
+def test_a_missing_stored_hash_fails_the_proof(ledger: Ledger, ledger_engine: Engine) -> None:
+    ledger.append_many([_draft(i) for i in range(8)])
+    with ledger_engine.begin() as connection:
+        connection.execute(tables.ledger_nodes.delete().where(tables.ledger_nodes.c.level == 2))
+    with pytest.raises(ProofInvalid, match="missing the hash of leaves from index 4"):
+        ledger.inclusion_proof(1, 8)
+
+
+def test_a_lone_caller_never_waits_for_company(ledger: Ledger) -> None:
+    """Group commit waits for the callers the last batch had; one caller alone never waits."""
+    ledger.append(_draft(0))
+    ledger._write_seconds = 10.0  # a slow disk would make any wait long
+    started = time.perf_counter()
+    for i in range(1, 6):
+        ledger.append(_draft(i))
+    assert time.perf_counter() - started < 1.0
+    assert ledger._last_batch_calls == 1
+
+
+@given(st.binary(min_size=16, max_size=16 * 9).filter(lambda raw: len(raw) % 16 == 0))
+def test_event_ids_are_the_uuid4s_of_their_randomness(randomness: bytes) -> None:
+    expected = [str(uuid.UUID(bytes=randomness[at:at + 16], version=4))
+                for at in range(0, len(randomness), 16)]
+    assert uuid4_texts(randomness) == expected

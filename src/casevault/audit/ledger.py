@@ -9,16 +9,18 @@ the access it was about to grant (fail closed).
 The tree is stored as the leaf hashes (one per event row) plus the hash of every
 complete, aligned subtree (``ledger_nodes``), so an append writes one event row and
 on average one node row, and any proof needs the hashes of O(log n) blocks, fetched
-in two queries.
+in one statement (see ``_tree_store``).
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
+import os
 import threading
-import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
@@ -26,9 +28,11 @@ from typing import Any, Final
 from sqlalchemy import Connection, Engine, func, select
 
 from casevault.audit import merkle
+from casevault.audit._leaf import leaf_bytes, list_encoder
+from casevault.audit._tree_store import TreeReader
 from casevault.audit.checkpoint import Checkpoint, Signer, Verifier
-from casevault.audit.events import Action, Event, EventDraft, Result, encode_leaf
-from casevault.errors import ConfigError, LedgerUnavailable, ProofInvalid
+from casevault.audit.events import Action, Event, EventDraft, Result, format_at
+from casevault.errors import ConfigError, LedgerUnavailable
 from casevault.store import tables
 from casevault.store.rows import instant_for_sqlite, instant_from_store, list_from_store
 from casevault.store.tables import LIST_SEPARATOR
@@ -36,6 +40,9 @@ from casevault.store.tables import LIST_SEPARATOR
 MAX_BATCH: Final = 5_000
 _PERSON_CACHE_LIMIT: Final = 200_000
 _PG_LOCK_KEY: Final = 0x6361_7365_7661  # "casevault" ledger writer lock
+_GATHER_SHARE: Final = 0.5
+"""A leader waits for its peers at most this share of a recent write (see ``_gather``)."""
+_GATHER_CAP_S: Final = 0.002
 
 Clock = Callable[[], datetime]
 
@@ -47,9 +54,21 @@ def utc_now() -> datetime:
 @dataclass(slots=True)
 class _Pending:
     draft: EventDraft
+    first_of_call: bool = False
     event: Event | None = None
     error: BaseException | None = None
     done: bool = False
+
+
+@dataclass(slots=True)
+class _Sealed:
+    """A batch ready to insert: its events, their rows, the new tree state and chain heads."""
+
+    events: list[Event]
+    rows: list[tuple[Any, ...]]
+    nodes: list[tuple[int, int, bytes]]
+    state: _TreeState
+    heads: dict[str, bytes]
 
 
 @dataclass(slots=True)
@@ -99,13 +118,21 @@ class Ledger:
         self._signer = signer
         self._clock = clock
         self._checkpoint_every = checkpoint_every
-        self._cond = threading.Condition()
+        self._lock = threading.Lock()
+        self._done = threading.Condition(self._lock)
+        """Signalled when a batch has been written (or has failed)."""
+        self._arrived = threading.Condition(self._lock)
+        """Signalled when a caller queues events (a gathering leader counts them)."""
         self._queue: list[_Pending] = []
+        self._queued_calls = 0
+        self._last_batch_calls = 0
+        self._write_seconds = 0.0
         self._flushing = False
         self._writer: Connection | None = None
         self._state: _TreeState | None = None
         self._person_heads: dict[str, bytes] = {}
         self._last_checkpoint_at: datetime | None = None
+        self._encoder = list_encoder()
 
     # --- appending ---------------------------------------------------------------------
 
@@ -114,12 +141,23 @@ class Ledger:
         return self.append_many([draft])[0]
 
     def append_many(self, drafts: Sequence[EventDraft]) -> list[Event]:
+        """Append events in order; returns once all are committed, or raises ``LedgerUnavailable``.
+
+        Batches are taken from the front of the queue, so this call's last event
+        is written last: when it is done, all of them are.
+        """
         pendings = [_Pending(draft) for draft in drafts]
-        with self._cond:
+        if not pendings:
+            return []
+        pendings[0].first_of_call = True
+        last = pendings[-1]
+        with self._lock:
             self._queue.extend(pendings)
-            while not all(p.done for p in pendings):
+            self._queued_calls += 1
+            self._arrived.notify()
+            while not last.done:
                 if self._flushing:
-                    self._cond.wait()
+                    self._done.wait()
                     continue
                 self._lead_one_flush()
         failed = next((p.error for p in pendings if p.error is not None), None)
@@ -130,81 +168,121 @@ class Ledger:
         return [p.event for p in pendings if p.event is not None]
 
     def _lead_one_flush(self) -> None:
-        """Called with the condition held: take the queue, write it unlocked, wake everyone."""
+        """Called with the lock held: gather, take a batch, write it unlocked, wake everyone."""
         self._flushing = True
+        self._gather()
         batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
-        self._cond.release()
+        calls = sum(1 for pending in batch if pending.first_of_call)
+        self._queued_calls -= calls
+        self._last_batch_calls = calls
+        self._lock.release()
         try:
+            started = time.perf_counter()
             self._flush(batch)
+            self._write_seconds = time.perf_counter() - started
         finally:
-            self._cond.acquire()
+            self._lock.acquire()
             self._flushing = False
-            self._cond.notify_all()
+            self._done.notify_all()
+
+    def _gather(self) -> None:
+        """Wait briefly, lock held, for the callers the last batch had (group commit's delay).
+
+        Each caller has one event in flight and returns only when its batch has
+        committed, so when a batch ends all its callers come back at once, and
+        the first would otherwise write alone while the rest queue behind it:
+        batches alternate between one event and the rest. Waiting until as many
+        callers are queued as the last batch held (at most half a recent write,
+        capped at 2 ms) keeps them together. A lone caller never waits, and a
+        caller that stops shrinks the next batch, hence the next wait.
+        """
+        target = self._last_batch_calls
+        if target <= 1 or self._queued_calls >= target:
+            return
+        deadline = time.monotonic() + min(_GATHER_SHARE * self._write_seconds, _GATHER_CAP_S)
+        while self._queued_calls < target and len(self._queue) < MAX_BATCH:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not self._arrived.wait(remaining):
+                return
 
     def _flush(self, batch: list[_Pending]) -> None:
         try:
-            events, new_state, heads = self._write(batch)
+            sealed = self._write(batch)
         except Exception as exc:  # noqa: BLE001 -- any failure to record refuses the access
             self._discard_writer()
             for pending in batch:
                 pending.error, pending.done = exc, True
             return
-        self._state = new_state
-        self._remember_heads(heads)
-        for pending, event in zip(batch, events, strict=True):
+        self._state = sealed.state
+        self._remember_heads(sealed.heads)
+        for pending, event in zip(batch, sealed.events, strict=True):
             pending.event, pending.done = event, True
         self._maybe_checkpoint()
 
-    def _write(self, batch: list[_Pending]) -> tuple[list[Event], _TreeState, dict[str, bytes]]:
-        """One transaction on the writer's driver connection: check, seal, insert, commit.
+    def _write(self, batch: list[_Pending]) -> _Sealed:
+        """One transaction on the writer's driver connection: lock, check, seal, insert, commit.
 
         The hot path runs on the DB-API connection itself (explicit ``BEGIN
         IMMEDIATE``/``COMMIT`` on SQLite, an advisory transaction lock on
         PostgreSQL): SQLAlchemy's per-statement machinery would cost more than
-        the statements.
+        the statements. On PostgreSQL it is two round trips: the lock with the
+        reads that must follow it, then the inserts with the commit.
         """
         connection = self._writer_connection()
         driver: Any = connection.connection.dbapi_connection
         sqlite = connection.dialect.name == "sqlite"
-        driver.execute("BEGIN IMMEDIATE" if sqlite
-                       else f"SELECT pg_advisory_xact_lock({_PG_LOCK_KEY})")
+        persons = {p.draft.person_id for p in batch if p.draft.person_id is not None}
         try:
-            state = self._current_state(connection)
-            new_state = state.copy()
-            heads = self._chain_heads(connection, {p.draft.person_id for p in batch
-                                                   if p.draft.person_id is not None})
-            events: list[Event] = []
-            nodes: list[tuple[int, int, bytes]] = []
-            now = self._clock()
-            for pending in batch:
-                event = self._sealed(pending.draft, new_state.size, now, heads)
-                new_state.append(event.leaf_hash, nodes)
-                events.append(event)
-            _insert(driver, sqlite, events, nodes)
+            stored_size, found_heads = _begin(driver, sqlite, persons - self._person_heads.keys())
+            state = self._current_state(TreeReader(driver, sqlite=sqlite), stored_size)
+            heads = self._chain_heads(driver, sqlite, persons, found_heads)
+            sealed = self._sealed(batch, state.copy(), heads, sqlite=sqlite)
+            _insert_and_commit(driver, sqlite, sealed.rows, sealed.nodes)
         except BaseException:
             driver.rollback()
             raise
-        driver.commit()
-        return events, new_state, heads
+        return sealed
 
-    def _sealed(self, draft: EventDraft, seq: int, now: datetime,
-                heads: dict[str, bytes]) -> Event:
-        """Give a draft its position, id, time and chain link, and hash its leaf."""
-        previous = heads.get(draft.person_id) if draft.person_id is not None else None
-        event_id = str(uuid.uuid4())
-        leaf = encode_leaf(seq, event_id, now, draft.action, draft.result, draft.user_id,
-                           draft.session_id, draft.device_id, draft.ip, draft.person_id,
-                           draft.case_id, draft.categories, draft.purpose, draft.justification,
-                           draft.record_count, draft.policy_ids, draft.query_hmac, draft.detail,
-                           previous)
-        leaf_hash = merkle.leaf_hash(leaf)
-        if draft.person_id is not None:
-            heads[draft.person_id] = leaf_hash
-        return Event(seq, event_id, now, draft.action, draft.result, draft.user_id,
-                     draft.session_id, draft.device_id, draft.ip, draft.person_id,
-                     draft.case_id, draft.categories, draft.purpose, draft.justification,
-                     draft.record_count, draft.policy_ids, draft.query_hmac,
-                     dict(draft.detail), previous, leaf_hash)
+    def _sealed(self, batch: list[_Pending], state: _TreeState, heads: dict[str, bytes], *,
+                sqlite: bool) -> _Sealed:
+        """Give each draft its position, id, time and chain link; hash its leaf; make its row.
+
+        What a batch shares is worked out once: its time (as leaf text and as the
+        stored value) and the randomness of its event ids.
+        """
+        now = self._clock()
+        at_text = format_at(now)
+        stored_at: Any = instant_for_sqlite(now) if sqlite else now
+        encoder, sha256 = self._encoder, hashlib.sha256
+        sealed = _Sealed([], [], [], state, heads)
+        for pending, event_id in zip(batch, uuid4_texts(os.urandom(16 * len(batch))),
+                                     strict=True):
+            draft = pending.draft
+            seq = state.size
+            person = draft.person_id
+            previous = heads.get(person) if person is not None else None
+            leaf = leaf_bytes(encoder, seq, event_id, at_text, draft.action, draft.result,
+                              draft.user_id, draft.session_id, draft.device_id, draft.ip, person,
+                              draft.case_id, draft.categories, draft.purpose,
+                              draft.justification, draft.record_count, draft.policy_ids,
+                              draft.query_hmac, draft.detail, previous)
+            digest = sha256(b"\x00" + leaf).digest()  # merkle.leaf_hash, via OpenSSL's SHA-NI
+            if person is not None:
+                heads[person] = digest
+            state.append(digest, sealed.nodes)
+            sealed.events.append(Event(
+                seq, event_id, now, draft.action, draft.result, draft.user_id, draft.session_id,
+                draft.device_id, draft.ip, person, draft.case_id, draft.categories,
+                draft.purpose, draft.justification, draft.record_count, draft.policy_ids,
+                draft.query_hmac, dict(draft.detail), previous, digest))
+            sealed.rows.append((
+                seq, event_id, stored_at, draft.action.value, draft.result.value, draft.user_id,
+                draft.session_id, draft.device_id, draft.ip, person, draft.case_id,
+                LIST_SEPARATOR.join(draft.categories), draft.purpose, draft.justification,
+                draft.record_count, LIST_SEPARATOR.join(draft.policy_ids), draft.query_hmac,
+                json.dumps(draft.detail, sort_keys=True) if draft.detail else "{}",
+                previous, digest))
+        return sealed
 
     def _writer_connection(self) -> Connection:
         """The ledger's own connection, detached from the pool (its driver settings differ)."""
@@ -226,22 +304,32 @@ class Ledger:
         self._state = None
         self._person_heads.clear()
 
-    def _current_state(self, connection: Connection) -> _TreeState:
-        """Our in-memory edge if the stored log still has our size; reloaded otherwise."""
-        stored_size = _stored_size(connection)
+    def _current_state(self, reader: TreeReader, stored_size: int) -> _TreeState:
+        """Our in-memory edge if the stored log still has our size; reloaded otherwise.
+
+        Reloading also forgets the cached chain heads: another writer has moved them.
+        """
         if self._state is not None and self._state.size == stored_size:
             return self._state
         self._person_heads.clear()
         blocks = merkle.aligned_blocks(0, stored_size) if stored_size else []
-        hashes = _block_hashes(connection, blocks)
+        _, hashes = reader.block_hashes(blocks)
         return _TreeState(stored_size, [(level, hashes[(level, index)])
                                         for level, index in blocks])
 
-    def _chain_heads(self, connection: Connection, person_ids: set[str]) -> dict[str, bytes]:
+    def _chain_heads(self, driver: Any, sqlite: bool, person_ids: set[str],
+                     found: dict[str, bytes | None]) -> dict[str, bytes]:
+        """Each person's newest leaf hash: cached, read with the lock (``found``), or read now.
+
+        ``found`` holds what was read with the lock for the persons not cached
+        then (None: no event yet); whoever the cache has lost since is read now.
+        """
         heads = {p: self._person_heads[p] for p in person_ids if p in self._person_heads}
-        missing = person_ids - heads.keys()
+        missing = person_ids - heads.keys() - found.keys()
         if missing:
-            heads.update(_stored_chain_heads(connection, missing))
+            found = {**found, **_stored_chain_heads(driver, sqlite, missing)}
+        heads.update((person, digest) for person, digest in found.items()
+                     if person in person_ids and digest is not None and person not in heads)
         return heads
 
     def _remember_heads(self, heads: dict[str, bytes]) -> None:
@@ -297,8 +385,10 @@ class Ledger:
             if connection.dialect.name == "postgresql":
                 connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_LOCK_KEY})")
             origin = self._bind_signer(connection, signer)
-            size = _stored_size(connection)
-            root = _root_at(connection, size)
+            reader = TreeReader(connection.connection.dbapi_connection,
+                                sqlite=connection.dialect.name == "sqlite")
+            size = reader.stored_size()
+            root = _root(reader, size)
             note = signer.sign_checkpoint(Checkpoint(origin, size, root))
             now = self._clock()
             existing = connection.execute(select(tables.ledger_checkpoints.c.note).where(
@@ -340,27 +430,44 @@ class Ledger:
 
     # --- reading the log -------------------------------------------------------------------
 
+    @contextlib.contextmanager
+    def _tree_reader(self) -> Iterator[TreeReader]:
+        """A pooled driver connection in autocommit: a proof is then one statement, one trip.
+
+        (On PostgreSQL a transaction would add a BEGIN and a ROLLBACK round trip; the
+        one statement reads one snapshot on its own. SQLite connections are in
+        autocommit already.)
+        """
+        raw = self._engine.raw_connection()
+        try:
+            driver: Any = raw.driver_connection
+            sqlite = self._engine.dialect.name == "sqlite"
+            if not sqlite:
+                driver.autocommit = True
+            try:
+                yield TreeReader(driver, sqlite=sqlite)
+            finally:
+                if not sqlite:
+                    driver.autocommit = False
+        finally:
+            raw.close()
+
     def size(self) -> int:
-        with self._engine.connect() as connection:
-            return _stored_size(connection)
+        with self._tree_reader() as reader:
+            return reader.stored_size()
 
     def root(self, size: int | None = None) -> bytes:
-        with self._engine.connect() as connection:
-            stored = _stored_size(connection)
-            return _root_at(connection, stored if size is None else _within(size, stored))
+        with self._tree_reader() as reader:
+            return _root(reader, size)
 
     def inclusion_proof(self, index: int, size: int | None = None) -> list[bytes]:
         """RFC 9162 inclusion proof of leaf ``index`` in the tree of ``size`` leaves."""
-        with self._engine.connect() as connection:
-            stored = _stored_size(connection)
-            size = stored if size is None else _within(size, stored)
-            return _proof(connection, merkle.inclusion_ranges(index, size))
+        with self._tree_reader() as reader:
+            return reader.range_hashes(lambda at: merkle.inclusion_ranges(index, at), size)
 
     def consistency_proof(self, size1: int, size2: int | None = None) -> list[bytes]:
-        with self._engine.connect() as connection:
-            stored = _stored_size(connection)
-            size2 = stored if size2 is None else _within(size2, stored)
-            return _proof(connection, merkle.consistency_ranges(size1, size2))
+        with self._tree_reader() as reader:
+            return reader.range_hashes(lambda at: merkle.consistency_ranges(size1, at), size2)
 
     def events(self, *, person_id: str | None = None, since: datetime | None = None,
                until_size: int | None = None, batch: int = 10_000) -> Iterator[Event]:
@@ -380,130 +487,111 @@ class Ledger:
                 yield event_from_row(row)
 
     def close(self) -> None:
-        with self._cond:
+        with self._lock:
             self._discard_writer()
 
 
-def _within(size: int, stored: int) -> int:
-    if not 0 <= size <= stored:
-        msg = f"the ledger has {stored} events; size {size} is out of range"
-        raise ProofInvalid(msg)
-    return size
+def uuid4_texts(randomness: bytes) -> list[str]:
+    """Version 4 UUIDs as text, one per 16 bytes: ``str(uuid.UUID(bytes=..., version=4))``.
 
-
-def _driver_rows(connection: Connection, sql: str, arguments: Sequence[Any]) -> list[Any]:
-    """Run a small hand-written query on the driver connection (proofs are a hot path).
-
-    Statements here vary in their number of parameters, which would make SQLAlchemy
-    compile each one afresh; the SQL is simple enough to write once per dialect.
+    The same bits set the same way (version 4, RFC 4122 variant), without a UUID
+    object per event, which costs more than hashing the event's leaf.
     """
-    if connection.dialect.name != "sqlite":
-        sql = sql.replace("?", "%s")
-    driver: Any = connection.connection.dbapi_connection
-    rows: list[Any] = driver.execute(sql, tuple(arguments)).fetchall()
-    return rows
+    raw = bytearray(randomness)
+    raw[6::16] = bytes((byte & 0x0F) | 0x40 for byte in raw[6::16])
+    raw[8::16] = bytes((byte & 0x3F) | 0x80 for byte in raw[8::16])
+    text = raw.hex()
+    return [f"{text[at:at + 8]}-{text[at + 8:at + 12]}-{text[at + 12:at + 16]}-"
+            f"{text[at + 16:at + 20]}-{text[at + 20:at + 32]}" for at in range(0, len(text), 32)]
+
+
+def _root(reader: TreeReader, size: int | None) -> bytes:
+    """MTH of the first ``size`` leaves (default: all): the empty-tree hash for none."""
+    found = reader.range_hashes(lambda at: [(0, at)] if at else [], size)
+    return found[0] if found else merkle.EMPTY_ROOT
+
+
+def _begin(driver: Any, sqlite: bool,
+           uncached: set[str]) -> tuple[int, dict[str, bytes | None]]:
+    """Take the writer lock; then read the stored size and the chain heads not cached.
+
+    The reads come after the lock (on PostgreSQL each statement sees what was
+    committed before it started), so no other writer can move them before we
+    commit. On PostgreSQL the three go out as one pipeline: one round trip.
+    """
+    if sqlite:
+        driver.execute("BEGIN IMMEDIATE")
+        return TreeReader(driver, sqlite=True).stored_size(), _stored_chain_heads(
+            driver, sqlite, uncached)
+    ordered = sorted(uncached)
+    with driver.pipeline():
+        driver.execute(f"SELECT pg_advisory_xact_lock({_PG_LOCK_KEY})")
+        size = driver.execute("SELECT max(seq) FROM ledger_events")
+        heads = driver.execute(_PG_CHAIN_HEADS, (ordered,), prepare=True) if ordered else None
+    found = size.fetchone()[0]
+    return (0 if found is None else int(found) + 1,
+            _heads_found(ordered, [] if heads is None else heads.fetchall()))
 
 
 _EVENT_COLUMNS: Final = [c.name for c in tables.ledger_events.columns]
 
 
-def _insert(driver: Any, sqlite: bool, events: list[Event],
-            nodes: list[tuple[int, int, bytes]]) -> None:
+def _insert_and_commit(driver: Any, sqlite: bool, rows: list[tuple[Any, ...]],
+                       nodes: list[tuple[int, int, bytes]]) -> None:
+    """Insert a sealed batch and commit it (on PostgreSQL in one pipeline: one round trip)."""
     marker = "?" if sqlite else "%s"
-    cursor = driver.cursor()
-    try:
-        cursor.executemany(
-            f"INSERT INTO {tables.ledger_events.name} ({', '.join(_EVENT_COLUMNS)}) "
-            f"VALUES ({', '.join(marker for _ in _EVENT_COLUMNS)})",
-            [_event_row(event, sqlite=sqlite) for event in events])
-        if nodes:
-            cursor.executemany(
-                f"INSERT INTO {tables.ledger_nodes.name} (level, idx, hash) "
-                f"VALUES ({marker}, {marker}, {marker})", nodes)
-    finally:
-        cursor.close()
+    events_sql = (f"INSERT INTO {tables.ledger_events.name} ({', '.join(_EVENT_COLUMNS)}) "
+                  f"VALUES ({', '.join(marker for _ in _EVENT_COLUMNS)})")
+    nodes_sql = (f"INSERT INTO {tables.ledger_nodes.name} (level, idx, hash) "
+                 f"VALUES ({marker}, {marker}, {marker})")
+    with contextlib.nullcontext() if sqlite else driver.pipeline():
+        cursor = driver.cursor()
+        try:
+            cursor.executemany(events_sql, rows)
+            if nodes:
+                cursor.executemany(nodes_sql, nodes)
+        finally:
+            cursor.close()
+        driver.commit()
 
 
-def _stored_size(connection: Connection) -> int:
-    found = _driver_rows(connection, "SELECT max(seq) FROM ledger_events", ())[0][0]
-    return 0 if found is None else int(found) + 1
+_PG_CHAIN_HEADS: Final = (
+    "SELECT p.person_id, e.leaf_hash FROM unnest(%s::text[]) AS p(person_id) "
+    "CROSS JOIN LATERAL (SELECT leaf_hash FROM ledger_events AS l "
+    "WHERE l.person_id = p.person_id ORDER BY seq DESC LIMIT 1) AS e")
 
 
-def _block_hashes(connection: Connection,
-                  blocks: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
-    """Hashes of aligned blocks: leaves from the events, larger blocks from the nodes.
-
-    At most two queries, each on a primary key: ``seq IN (...)`` for leaves and, per
-    level, ``level = ? AND idx IN (...)`` for larger blocks (a row-value IN list would
-    make SQLite scan the whole table).
-    """
-    wanted = set(blocks)
-    leaves = sorted(index for level, index in wanted if level == 0)
-    by_level: dict[int, list[int]] = {}
-    for level, index in sorted(block for block in wanted if block[0] > 0):
-        by_level.setdefault(level, []).append(index)
-    found: dict[tuple[int, int], bytes] = {}
-    if leaves:
-        marks = ", ".join("?" for _ in leaves)
-        for seq, digest in _driver_rows(
-                connection, f"SELECT seq, leaf_hash FROM ledger_events WHERE seq IN ({marks})",
-                leaves):
-            found[(0, int(seq))] = bytes(digest)
-    if by_level:
-        conditions = " OR ".join(f"(level = ? AND idx IN ({', '.join('?' for _ in indexes)}))"
-                                 for indexes in by_level.values())
-        arguments = [value for level, indexes in by_level.items() for value in (level, *indexes)]
-        for level, index, digest in _driver_rows(
-                connection, f"SELECT level, idx, hash FROM ledger_nodes WHERE {conditions}",
-                arguments):
-            found[(int(level), int(index))] = bytes(digest)
-    missing = wanted - found.keys()
-    if missing:
-        level, index = min(missing, key=lambda block: block[1] << block[0])
-        msg = f"the ledger is missing the hash of leaves from index {index << level}"
-        raise ProofInvalid(msg)
+def _heads_found(asked: Sequence[str], rows: Sequence[Any]) -> dict[str, bytes | None]:
+    found: dict[str, bytes | None] = dict.fromkeys(asked)
+    found.update((str(person), bytes(digest)) for person, digest in rows)
     return found
 
 
-def _proof(connection: Connection, ranges: list[tuple[int, int]]) -> list[bytes]:
-    blocks = [block for start, end in ranges for block in merkle.aligned_blocks(start, end)]
-    hashes = _block_hashes(connection, blocks)
+def _stored_chain_heads(driver: Any, sqlite: bool,
+                        person_ids: set[str]) -> dict[str, bytes | None]:
+    """Each person's newest leaf hash (None if none yet): a primary-key-ordered probe each.
 
-    def block_hash(level: int, index: int) -> bytes:
-        return hashes[(level, index)]
-
-    return [merkle.range_hash_from_blocks(start, end, block_hash) for start, end in ranges]
-
-
-def _root_at(connection: Connection, size: int) -> bytes:
-    if size == 0:
-        return merkle.EMPTY_ROOT
-    return _proof(connection, [(0, size)])[0]
-
-
-def _stored_chain_heads(connection: Connection, person_ids: set[str]) -> dict[str, bytes]:
-    """The newest leaf hash of each person's chain: one primary-key-ordered probe per person."""
-    heads = {}
-    for person_id in sorted(person_ids):
-        rows = _driver_rows(connection, "SELECT leaf_hash FROM ledger_events WHERE person_id = ? "
-                            "ORDER BY seq DESC LIMIT 1", (person_id,))
-        if rows:
-            heads[person_id] = bytes(rows[0][0])
-    return heads
+    On PostgreSQL all probes go in one statement (one round trip); SQLite has no
+    round trips to save.
+    """
+    ordered = sorted(person_ids)
+    if not ordered:
+        return {}
+    if not sqlite:
+        return _heads_found(ordered, driver.execute(_PG_CHAIN_HEADS, (ordered,),
+                                                    prepare=True).fetchall())
+    rows = []
+    for person_id in ordered:
+        found = driver.execute("SELECT leaf_hash FROM ledger_events WHERE person_id = ? "
+                               "ORDER BY seq DESC LIMIT 1", (person_id,)).fetchone()
+        if found is not None:
+            rows.append((person_id, found[0]))
+    return _heads_found(ordered, rows)
 
 
 def _meta(connection: Connection) -> dict[str, str]:
     rows = connection.execute(select(tables.ledger_meta.c.name, tables.ledger_meta.c.value))
     return {str(name): str(value) for name, value in rows}
-
-
-def _event_row(event: Event, *, sqlite: bool) -> tuple[Any, ...]:
-    at: Any = (instant_for_sqlite(event.at) if sqlite else event.at)
-    return (event.seq, event.event_id, at, event.action.value, event.result.value, event.user_id,
-            event.session_id, event.device_id, event.ip, event.person_id, event.case_id,
-            LIST_SEPARATOR.join(event.categories), event.purpose, event.justification,
-            event.record_count, LIST_SEPARATOR.join(event.policy_ids), event.query_hmac,
-            json.dumps(event.detail, sort_keys=True), event.person_prev_hash, event.leaf_hash)
 
 
 def event_from_row(row: Sequence[Any]) -> Event:
