@@ -209,3 +209,21 @@ def test_event_ids_are_the_uuid4s_of_their_randomness(randomness: bytes) -> None
     expected = [str(uuid.UUID(bytes=randomness[at:at + 16], version=4))
                 for at in range(0, len(randomness), 16)]
     assert uuid4_texts(randomness) == expected
+
+
+def test_proofs_on_a_busy_or_broken_reader(ledger: Ledger) -> None:
+    """The ledger's own reader is lent to one caller at a time; others use the pool.
+
+    A reader whose connection broke is dropped, and the next proof opens another.
+    """
+    ledger.append_many([_draft(i) for i in range(8)])
+    expected = ledger.inclusion_proof(3, 8)
+    with ledger._reader_lock:
+        assert ledger.inclusion_proof(3, 8) == expected
+    reader = ledger._reader
+    assert reader is not None
+    reader.connection.dbapi_connection.close()  # type: ignore[union-attr]
+    with pytest.raises(Exception, match="closed"):
+        ledger.inclusion_proof(3, 8)
+    assert ledger._reader is None
+    assert ledger.inclusion_proof(3, 8) == expected

@@ -106,7 +106,10 @@ class ChunkWorkers:
     def map(self, source: Source, chunks: Sequence[Chunk]) -> Iterator[ChunkResult]:
         """Results in chunk order; a worker's failure raises ``WorkerFailed`` at its chunk."""
         for _ in range(min(self._count, len(chunks))):
-            worker = _Worker()
+            try:
+                worker = _Worker()
+            except OSError as exc:
+                raise WorkerFailed("could not start a verification worker") from exc
             self._workers.append(worker)
             thread = threading.Thread(target=self._drive, args=(worker, source, chunks),
                                       name="ledger-verify", daemon=True)

@@ -32,7 +32,7 @@ from casevault.audit._leaf import leaf_bytes, list_encoder
 from casevault.audit._tree_store import TreeReader
 from casevault.audit.checkpoint import Checkpoint, Signer, Verifier
 from casevault.audit.events import Action, Event, EventDraft, Result, format_at
-from casevault.errors import ConfigError, LedgerUnavailable
+from casevault.errors import ConfigError, LedgerUnavailable, ProofInvalid
 from casevault.store import tables
 from casevault.store.rows import instant_for_sqlite, instant_from_store, list_from_store
 from casevault.store.tables import LIST_SEPARATOR
@@ -133,6 +133,8 @@ class Ledger:
         self._person_heads: dict[str, bytes] = {}
         self._last_checkpoint_at: datetime | None = None
         self._encoder = list_encoder()
+        self._reader_lock = threading.Lock()
+        self._reader: Connection | None = None
 
     # --- appending ---------------------------------------------------------------------
 
@@ -432,12 +434,33 @@ class Ledger:
 
     @contextlib.contextmanager
     def _tree_reader(self) -> Iterator[TreeReader]:
-        """A pooled driver connection in autocommit: a proof is then one statement, one trip.
+        """A driver connection in autocommit: a proof is then one statement, one round trip.
 
-        (On PostgreSQL a transaction would add a BEGIN and a ROLLBACK round trip; the
-        one statement reads one snapshot on its own. SQLite connections are in
-        autocommit already.)
+        The ledger keeps one such connection of its own (no pool checkout and
+        reset per proof, and its prepared statement stays); a caller that finds
+        it busy borrows one from the pool instead. (On PostgreSQL a transaction
+        would add BEGIN and ROLLBACK round trips; one statement reads one
+        snapshot on its own. SQLite connections are in autocommit already.)
         """
+        if not self._reader_lock.acquire(blocking=False):
+            with self._pooled_tree_reader() as reader:
+                yield reader
+            return
+        try:
+            if self._reader is None:
+                self._reader = _autocommit(self._engine.connect())
+            yield TreeReader(self._reader.connection.dbapi_connection,
+                             sqlite=self._engine.dialect.name == "sqlite")
+        except (ProofInvalid, ValueError):
+            raise  # a question the log cannot answer; the connection is fine
+        except BaseException:
+            self._close_reader()  # perhaps a broken connection: the next proof opens another
+            raise
+        finally:
+            self._reader_lock.release()
+
+    @contextlib.contextmanager
+    def _pooled_tree_reader(self) -> Iterator[TreeReader]:
         raw = self._engine.raw_connection()
         try:
             driver: Any = raw.driver_connection
@@ -451,6 +474,12 @@ class Ledger:
                     driver.autocommit = False
         finally:
             raw.close()
+
+    def _close_reader(self) -> None:
+        if self._reader is not None:
+            with contextlib.suppress(Exception):  # closing what may already be broken
+                self._reader.close()
+            self._reader = None
 
     def size(self) -> int:
         with self._tree_reader() as reader:
@@ -489,6 +518,8 @@ class Ledger:
     def close(self) -> None:
         with self._lock:
             self._discard_writer()
+        with self._reader_lock:
+            self._close_reader()
 
 
 def uuid4_texts(randomness: bytes) -> list[str]:
@@ -503,6 +534,15 @@ def uuid4_texts(randomness: bytes) -> list[str]:
     text = raw.hex()
     return [f"{text[at:at + 8]}-{text[at + 8:at + 12]}-{text[at + 12:at + 16]}-"
             f"{text[at + 16:at + 20]}-{text[at + 20:at + 32]}" for at in range(0, len(text), 32)]
+
+
+def _autocommit(connection: Connection) -> Connection:
+    """``connection``, detached from the pool (it is the ledger's), in autocommit on PostgreSQL."""
+    connection.detach()
+    if connection.dialect.name != "sqlite":
+        driver: Any = connection.connection.dbapi_connection
+        driver.autocommit = True
+    return connection
 
 
 def _root(reader: TreeReader, size: int | None) -> bytes:
