@@ -16,10 +16,13 @@ column, so that a cell costs a step of a loop rather than a chain of calls:
   so each is read by the detector once (a bounded memo); so are short cells of
   unrecognised columns that repeat (a status, a court code);
 * each row's values are looked up together by ``GroupMatcher``, which is
-  ``EdmIndex.match_group`` with two savings that do not change its answer: the
-  look-up of a birth date is remembered, and a row whose only hits are birth
-  dates is known to name nobody before any scoring (a birth date alone never
-  does; a test holds the confidence table to that).
+  ``EdmIndex.match_group`` with savings that do not change its answer: the
+  look-up of a birth date is remembered; a row whose only hits are birth dates
+  names nobody (a birth date alone never does; a test holds the confidence
+  table to that); and when past the findings limit, a row whose A-number names
+  one person and whose other values put nobody else forward names that person
+  at the A-number's confidence, without scoring (a property test compares both
+  with ``match_group``).
 
 Past the report's findings limit nothing is built: persons and counts are
 tallied. The result is the same report, finding for finding, as reading the
@@ -311,10 +314,11 @@ def column_readers(plan: TablePlan, detectors: Detectors,
 class GroupMatcher:
     """``EdmIndex.match_group`` for a whole scan: same answers, less work per group.
 
-    Birth dates are few and repeat, so their look-ups are remembered; and a group
+    Birth dates are few and repeat, so their look-ups are remembered; a group
     whose only hits are birth dates names nobody (``CONFIRMS_ONLY`` kinds never
-    score alone), so it is answered before the evidence is gathered. The index's
-    table is taken once, at the start of the scan.
+    score alone), so it is answered before the evidence is gathered; and
+    ``strong`` answers a group whose A-number alone puts a person forward without
+    scoring it. The index's table is taken once, at the start of the scan.
     """
 
     __slots__ = ("_hash", "_memo", "_table")
