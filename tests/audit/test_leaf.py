@@ -11,6 +11,7 @@ round trip through a datetime does.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -133,10 +134,10 @@ PG_INSTANTS = ["2026-03-04 09:30:00.123456+00", "2026-03-04 23:59:59.999999-05",
                "2024-02-29 12:00:00.000001+14", "1970-01-01 00:00:00+00"]
 
 
-def test_postgres_formats_instants_as_sqlite_stores_them(engine: Engine) -> None:
+def test_postgres_formats_instants_as_sqlite_stores_them(
+        database_factory: Callable[[str], Engine]) -> None:
     """What verification reads on PostgreSQL becomes the same leaf text as the datetime would."""
-    if engine.dialect.name != "postgresql":
-        pytest.skip("PostgreSQL's own formatting of instants")
+    engine = database_factory("postgresql")
     expression = PG_INSTANT
     values = ", ".join("(CAST(%s AS timestamptz))" for _ in PG_INSTANTS)
     with engine.connect() as connection:
