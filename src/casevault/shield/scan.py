@@ -3,7 +3,7 @@
 A table is read the way a person reads a leaked spreadsheet: the columns are
 classified once from their headers and a sample of values (``columns``); then
 each row's identifying cells are normalised and looked up together in the exact
-data match (``edm``), so that "GARCIA, MARIA / 03/12/1990 / A-123-456-789" in
+data match (``edm``), so that "FAMILY, Given / birth date / A-number" in
 one row is one finding naming one person. Cells of columns that were not
 recognised go through the detectors. Running text is scanned line by line with
 the detectors, and the values of one block are looked up together.

@@ -7,7 +7,7 @@ label cell to the left). Spans index into ``text``; ``normalized`` is the
 value as the exact data match indexes it (``A`` + nine digits, ISO dates,
 ``+1`` and ten digits, lower-case e-mail, folded names). Numbers that could be
 anything (nine bare digits, a date) count only with a context word or header;
-self-evident writings (``A123456789``, ``123-45-6789``) count alone, with lower
+self-evident writings (``A`` + nine digits, ``NNN-NN-NNNN``) count alone, with lower
 confidence than with evidence.
 
 ``Detectors`` runs them all over one text; ``find_all`` does so with the

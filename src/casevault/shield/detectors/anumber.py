@@ -1,6 +1,7 @@
 """A-numbers in every common writing, prefixed or (with evidence) bare.
 
-``A123456789``, ``A-123-456-789``, ``A 123 456 789``, ``A#: 123456789`` and the
+``A`` + nine digits, written together, in groups of three with hyphens or spaces,
+or after ``A#:``, and the
 eight-digit legacy form carry their own evidence: the ``A``. Nine bare digits
 (or eight) are any number at all (an order, an invoice) until a context word
 ("A-number", "alien registration") or an A-number column header says otherwise.

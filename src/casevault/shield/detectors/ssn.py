@@ -2,8 +2,9 @@
 
 Never issued: area 000, 666 or 900-999 (the 9xx range is the ITIN's), group 00,
 serial 0000, and the numbers that circulated as examples (the Woolworth wallet
-card 078-05-1120, the 219-09-9999 advertisement, 123-45-6789) or are one digit
-repeated. Rejecting them keeps sample forms and test data out of the findings.
+card number, the number printed in a 1938 advertisement, the sequence one to nine;
+listed in the table below) or are one digit repeated. Rejecting them keeps sample
+forms and test data out of the findings.
 """
 
 from __future__ import annotations
