@@ -11,10 +11,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Final
+from typing import ClassVar, Final
 
-from casevault.shield.detectors._base import ContextWords, Prepared
+from casevault.shield.detectors._base import ContextWords, Prepared, Recogniser
 from casevault.shield.detectors.headers import ColumnRole
+from casevault.shield.model import Match
 
 CANDIDATE: Final = re.compile(
     r"[0-9](?<![\w\-./][0-9])[0-9]{2}(?P<sep>[\- ]?)[0-9]{2}(?P=sep)[0-9]{4}"
@@ -58,3 +59,22 @@ def candidates(prepared: Prepared) -> Iterator[Candidate]:
         if dashed or vouched:
             digits = written.replace("-", "").replace(" ", "")
             yield Candidate(hit.start(), hit.end(), digits, dashed, vouched)
+
+
+class TaxIdDetector(Recogniser):
+    """SSNs and ITINs share one shape: dashed and valid on their own; spaced or bare only
+    with a context word or header. Subclasses give the kind and the validity rule."""
+
+    min_digits = 9
+    DASHED_CONFIDENCE: ClassVar[float] = 0.6
+    VOUCHED_CONFIDENCE: ClassVar[float] = 0.9
+
+    @staticmethod
+    def valid(digits: str) -> bool:
+        raise NotImplementedError
+
+    def scan(self, prepared: Prepared) -> list[Match]:
+        return [Match(self.kind, found.start, found.end,
+                      self.VOUCHED_CONFIDENCE if found.vouched else self.DASHED_CONFIDENCE,
+                      found.digits)
+                for found in candidates(prepared) if self.valid(found.digits)]

@@ -10,8 +10,7 @@ from __future__ import annotations
 from typing import Final
 
 from casevault.shield.detectors import _taxid
-from casevault.shield.detectors._base import Prepared, Recogniser
-from casevault.shield.model import Kind, Match
+from casevault.shield.model import Kind
 
 _GROUPS: Final = frozenset(range(50, 66)) | frozenset(range(70, 89)) \
     | frozenset(range(90, 93)) | frozenset(range(94, 100))
@@ -22,16 +21,8 @@ def is_valid_itin(digits: str) -> bool:
     return digits[0] == "9" and int(digits[3:5]) in _GROUPS
 
 
-class ItinDetector(Recogniser):
+class ItinDetector(_taxid.TaxIdDetector):
     """ITINs: dashed and valid on their own; spaced or bare only with context or header."""
 
     kind = Kind.ITIN
-    min_digits = 9
-    DASHED_CONFIDENCE: Final = 0.6
-    VOUCHED_CONFIDENCE: Final = 0.9
-
-    def scan(self, prepared: Prepared) -> list[Match]:
-        return [Match(self.kind, found.start, found.end,
-                      self.VOUCHED_CONFIDENCE if found.vouched else self.DASHED_CONFIDENCE,
-                      found.digits)
-                for found in _taxid.candidates(prepared) if is_valid_itin(found.digits)]
+    valid = staticmethod(is_valid_itin)

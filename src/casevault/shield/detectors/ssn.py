@@ -12,8 +12,7 @@ from __future__ import annotations
 from typing import Final
 
 from casevault.shield.detectors import _taxid
-from casevault.shield.detectors._base import Prepared, Recogniser
-from casevault.shield.model import Kind, Match
+from casevault.shield.model import Kind
 
 KNOWN_INVALID: Final = frozenset({"078051120", "219099999", "123456789"}
                                  | {digit * 9 for digit in "0123456789"})
@@ -26,16 +25,8 @@ def is_valid_ssn(digits: str) -> bool:
             and serial != "0000" and digits not in KNOWN_INVALID)
 
 
-class SsnDetector(Recogniser):
+class SsnDetector(_taxid.TaxIdDetector):
     """SSNs: dashed and valid on their own; spaced or bare only with context or header."""
 
     kind = Kind.SSN
-    min_digits = 9
-    DASHED_CONFIDENCE: Final = 0.6
-    VOUCHED_CONFIDENCE: Final = 0.9
-
-    def scan(self, prepared: Prepared) -> list[Match]:
-        return [Match(self.kind, found.start, found.end,
-                      self.VOUCHED_CONFIDENCE if found.vouched else self.DASHED_CONFIDENCE,
-                      found.digits)
-                for found in _taxid.candidates(prepared) if is_valid_ssn(found.digits)]
+    valid = staticmethod(is_valid_ssn)
