@@ -25,7 +25,7 @@ from contextlib import closing
 from datetime import timedelta
 from typing import Any
 
-import httpx
+import httpx2 as httpx
 import pyotp
 import uvicorn
 from fastapi import FastAPI

@@ -10,6 +10,7 @@ SELECT on the same database and returning the row tuple.
 from __future__ import annotations
 
 import argparse
+import csv
 import random
 import sqlite3
 import sys
@@ -17,13 +18,14 @@ import time
 from collections.abc import Callable
 
 import psycopg
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from _common import fresh_postgres, fresh_sqlite, median, percentile, synthetic_court, verdict
 from casevault.domain import Person
-from casevault.store import reads, tables
+from casevault.store import reads
 from casevault.store.interchange import import_folder
 from casevault.store.rows import builder_for
+from casevault.store.sealed import a_number_index, blind_key
 
 TARGET_RATIO = 2.0
 
@@ -43,19 +45,24 @@ def _interleaved(store: Callable[[str], object], raw: Callable[[str], object],
     return store_samples, raw_samples
 
 
-def _raw_lookup(engine: Engine) -> Callable[[str], object]:
+def _raw_lookup(engine: Engine, blind: Callable[[str], str]) -> Callable[[str], object]:
+    """The raw driver's SELECT of the same row by its A-number's blind index (issue 10).
+
+    It returns the stored (sealed) tuple; the store's read also opens the sealed fields,
+    whose cost ``bench_encryption.py`` measures on its own.
+    """
     columns = ", ".join(builder_for(Person).fields)
     if engine.dialect.name == "sqlite":
         raw = sqlite3.connect(engine.url.database or "", check_same_thread=False)
-        sql = f"SELECT {columns} FROM persons WHERE a_number = ?"
-        return lambda a: raw.execute(sql, (a,)).fetchone()
+        sql = f"SELECT {columns} FROM persons WHERE a_number_bidx = ?"
+        return lambda a: raw.execute(sql, (blind(a),)).fetchone()
     url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
     connection = psycopg.connect(url, autocommit=True)
-    sql_pg = f"SELECT {columns} FROM persons WHERE a_number = %s"
+    sql_pg = f"SELECT {columns} FROM persons WHERE a_number_bidx = %s"
 
     def lookup(a: str) -> object:
         with connection.cursor() as cursor:
-            cursor.execute(sql_pg, (a,))
+            cursor.execute(sql_pg, (blind(a),))
             return cursor.fetchone()
 
     return lookup
@@ -65,13 +72,16 @@ def measure(engine: Engine, folder_people: int, reads_count: int) -> float:
     folder = synthetic_court(folder_people)
     with engine.connect() as connection:
         import_folder(connection, folder)
-        numbers = list(connection.execute(select(tables.persons.c.a_number)).scalars())
+        key = blind_key(connection, create=False)
+        assert key is not None
+    numbers = [row["a_number"] for row in csv.DictReader(
+        (folder / "persons.csv").open(encoding="utf-8", newline=""))]
     if engine.dialect.name == "sqlite":
         with engine.connect() as connection:  # fold the import's write-ahead log into the file
             connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     rng = random.Random(7)
     keys = [rng.choice(numbers) for _ in range(reads_count)]
-    raw = _raw_lookup(engine)
+    raw = _raw_lookup(engine, lambda a: a_number_index(key, a))
     with engine.connect() as connection:
         def store_lookup(a: str) -> object:
             return reads.person_by_a_number(connection, a)

@@ -8,7 +8,8 @@ from pathlib import Path
 
 BENCHES = ["bench_import.py", "bench_point_read.py", "bench_ledger.py", "bench_policy.py",
            "bench_guard.py", "bench_edm.py", "bench_scan.py", "bench_api.py",
-           "bench_presidio.py"]
+           "bench_presidio.py", "bench_breach.py", "bench_share.py", "bench_encryption.py",
+           "bench_watch.py"]
 
 
 def main() -> int:

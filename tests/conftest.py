@@ -7,8 +7,10 @@ skip: `make test` starts the server when it is down.
 
 from __future__ import annotations
 
+import base64
 import logging
 import os
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -23,6 +25,13 @@ from casevault.store import tables
 from casevault.store.database import make_engine, upgrade_schema
 from casevault.store.interchange import import_folder
 from casevault.synth import write_court
+
+# The suite's key-encryption key (issue 10): fixed, synthetic, set before any keyring loads,
+# so that subprocesses the tests start (the CLI, a killed rotation) read the same data.
+TEST_KEK = "test-kek:" + base64.b64encode(bytes(range(32))).decode("ascii")
+os.environ.setdefault("CASEVAULT_KEK", TEST_KEK)
+os.environ.setdefault("CASEVAULT_ERASURE_REGISTER",
+                      str(Path(tempfile.mkdtemp(prefix="casevault-register-")) / "erasures"))
 
 LOG_DIR = Path(__file__).parents[1] / "test-artifacts" / "logs"
 """Where the suite's operational logs go; `make test` runs the leak scanner over them."""
@@ -115,16 +124,19 @@ GUARD_TABLES = (tables.publication_approvals, tables.break_glass_grants, tables.
 
 @pytest.fixture(scope="module", params=("sqlite", "postgresql"))
 def court_engine(request: pytest.FixtureRequest, database_factory: Callable[[str], Engine],
-                 court_folder: Path) -> Engine:
+                 court_folder: Path) -> Iterator[Engine]:
     """A database of either dialect with the synthetic court committed (one per test module).
 
     Guard tests need committed rows: the ledger appends on its own connection, so
-    a test's rolled-back transaction cannot hold the court.
+    a test's rolled-back transaction cannot hold the court. The module's pooled
+    connections are closed when it ends: the PostgreSQL server is shared, and idle
+    pools of finished modules would otherwise pile up to its connection limit.
     """
     engine = database_factory(request.param)
     with engine.begin() as connection:
         import_folder(connection, court_folder)
-    return engine
+    yield engine
+    engine.dispose()
 
 
 def _clear_guard_tables(engine: Engine) -> None:

@@ -177,3 +177,44 @@ class ArchiveRefused(UnreadableFile):
 
     The reason names the limit; raise that limit only for a file from a trusted source.
     """
+
+
+class CaseOnHold(AccessDenied):
+    """A removal-related outcome was refused because the case is on a breach hold
+    ("disclosure under review"). A privacy officer clears the hold, case by case, with a
+    reason (`casevault breach clear-hold CASE --reason ...`); the message names ids only."""
+
+    def __init__(self, case_id: str, hold_ids: tuple[str, ...]) -> None:
+        super().__init__(
+            f"case {case_id} is on hold (disclosure under review; hold "
+            f"{', '.join(hold_ids)}): a removal-related outcome cannot be recorded until a "
+            f"privacy officer clears the hold with `casevault breach clear-hold {case_id}`",
+            policy_ids=("breach-case-hold",))
+        self.case_id = case_id
+        self.hold_ids = hold_ids
+class DisclosureRefused(AccessDenied):
+    """A disclosure to an outside party or analyst falls outside its data-sharing agreement
+    (purpose, category, volume, frequency, dates) or lacks a recorded consent; the message
+    names the limit, never a person."""
+
+
+class BudgetExhausted(DisclosureRefused):
+    """A differentially private query would spend more privacy loss than the analyst's or the
+    agreement's budget has left; ask a data owner, or ask a cheaper query (smaller epsilon)."""
+class KeyUnavailable(StorageError):
+    """A data key cannot be used: its key-encryption key is not configured, or a wrapped key
+    or ciphertext does not open for its record (moved, altered). Nothing is returned."""
+
+
+class PersonErased(NotFound):
+    """The person was erased (crypto-shredded): their encrypted fields no longer exist anywhere.
+
+    The message names the person and erasure ids only; the ids, cases and ledger remain.
+    """
+
+    def __init__(self, person_id: str, erasure_id: str | None = None) -> None:
+        super().__init__("person", person_id)
+        suffix = f" (erasure {erasure_id})" if erasure_id else ""
+        self.args = (f"person {person_id!r} was erased{suffix}: their personal fields "
+                     "were destroyed and cannot be read",)
+        self.erasure_id = erasure_id

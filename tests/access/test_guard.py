@@ -23,7 +23,8 @@ from casevault.errors import (
     NotFound,
     SearchRefused,
 )
-from casevault.store import tables
+from casevault.store import reads, tables
+from clear_values import clear_person
 
 from .guard_helpers import (
     NOW,
@@ -116,13 +117,16 @@ def test_dhs_counsel_gets_no_contact_family_or_asylum(
 
 def test_protection_case_type_and_applications_are_withheld_without_asylum(
         guard: Guard, guard_engine: Engine, sign_in: SignIn) -> None:
-    sql = text("SELECT c.case_id, u.user_id FROM cases c JOIN applications a "
-               "ON a.case_id = c.case_id JOIN users u ON u.office_code = c.court_code "
-               "WHERE a.kind = 'asylum' AND u.role = 'dhs_counsel' ORDER BY c.case_id LIMIT 1")
+    sql = text("SELECT c.case_id, u.user_id FROM cases c JOIN users u "
+               "ON u.office_code = c.court_code WHERE u.role = 'dhs_counsel' "
+               "AND EXISTS (SELECT 1 FROM applications a WHERE a.case_id = c.case_id) "
+               "ORDER BY c.case_id")
     with guard_engine.connect() as connection:
-        case_id, counsel_id = connection.execute(sql).one()
-        kinds = [row[0] for row in connection.execute(
-            text("SELECT kind FROM applications WHERE case_id = :c"), {"c": case_id})]
+        # Application kinds are sealed (asylum category): find one through the store.
+        case_id, counsel_id, kinds = next(
+            (case, counsel, found) for case, counsel in connection.execute(sql)
+            if "asylum" in (found := [a.kind.value for a in reads.applications(connection,
+                                                                               case)]))
     counsel = context_for(sign_in, counsel_id)
 
     litigation = guard.case_file(counsel, case_id, purpose=Purpose.LITIGATION,
@@ -300,10 +304,9 @@ def test_reads_fail_closed_when_the_ledger_cannot_be_written(
 # --- search ------------------------------------------------------------------------------
 
 def _person_row(engine: Engine, person_id: str) -> dict[str, object]:
-    with engine.connect() as connection:
-        return dict(connection.execute(text(
-            "SELECT family_name, given_name, a_number FROM persons WHERE person_id = :p"),
-            {"p": person_id}).mappings().one())
+    found = clear_person(engine, person_id)
+    return {"family_name": found.family_name, "given_name": found.given_name,
+            "a_number": found.a_number}
 
 
 def test_a_judge_finds_a_calendared_person_by_name_and_the_terms_stay_hashed(

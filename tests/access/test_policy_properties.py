@@ -53,6 +53,8 @@ _USUAL: dict[Role, tuple[list[Purpose], frozenset[Relationship]]] = {
     Role.PRIVACY_OFFICER: ([Purpose.COMPLIANCE_AUDIT, Purpose.BREACH_RESPONSE], frozenset()),
     Role.ANALYST: ([Purpose.STATISTICS], frozenset()),
     Role.EXTERNAL_ADVISOR: ([Purpose.STATISTICS], frozenset()),
+    Role.EFFICIENCY_REVIEWER: ([Purpose.STATISTICS], frozenset()),
+    Role.RESPONDENT: ([Purpose.SELF_SERVICE], frozenset({Relationship.RESPONDENT_SELF})),
 }
 """Each role's everyday purposes and relationship: drawn half the time, so permits are common."""
 

@@ -3,90 +3,22 @@ and a walk over every route proving that none returns personal data without a le
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pyotp
 import pytest
-from argon2 import PasswordHasher
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
-from casevault.access import PolicyEngine
-from casevault.access.accounts import Accounts
-from casevault.access.guard import Guard
-from casevault.access.sessions import Sessions
 from casevault.access.setup import Door
 from casevault.api.app import create_app
-from casevault.audit.ledger import Ledger
-from casevault.shield.edm import EdmIndex
-from casevault.shield.scan import Scanner
 from casevault.synth.leaks import write_incident_replica
+from clear_values import clear_person
 
-PASSWORD = "api test passphrase, long enough"  # noqa: S105 -- a test account's password
-HASHER = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1)
-DEVICE = "api-test-device"
-WHY = "Hearing preparation for ticket INC-6001"
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 21, 15, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@pytest.fixture
-def door(guard_engine: Engine, guard_ledger: Ledger) -> Door:
-    clock = Clock()
-    accounts = Accounts(guard_engine, guard_ledger, clock=clock, password_hasher=HASHER)
-    sessions = Sessions(guard_engine, guard_ledger, accounts, clock=clock)
-    guard = Guard(guard_engine, guard_ledger, PolicyEngine.load(), terms_key=bytes(32),
-                  clock=clock)
-    return Door(guard_engine, guard_ledger, accounts, sessions, guard)
-
-
-@pytest.fixture
-def client(door: Door) -> Iterator[TestClient]:
-    shield = Scanner(EdmIndex.build(door.engine, bytes(range(32))))
-    with TestClient(create_app(door, shield=shield)) as test_client:
-        yield test_client
-
-
-def _one(engine: Engine, sql: str, **params: str) -> str:
-    with engine.connect() as connection:
-        return str(connection.execute(text(sql), params).scalars().first())
-
-
-def _account(door: Door, user_id: str) -> str:
-    """An approved, trained account for ``user_id``; returns its TOTP secret."""
-    owner = _one(door.engine, "SELECT user_id FROM users WHERE role = 'court_admin' "
-                 "ORDER BY user_id")
-    today = door.accounts.clock().date()
-    with door.engine.connect() as connection:
-        has_owner = connection.execute(text("SELECT 1 FROM accounts WHERE user_id = :u"),
-                                       {"u": owner}).first() is not None
-    if not has_owner:
-        door.accounts.enroll(owner, PASSWORD, by=owner)
-        door.accounts.bootstrap_owner(owner, by=owner, legal_basis="test",
-                                      expires_on=today + timedelta(days=60))
-    secret = door.accounts.enroll(user_id, PASSWORD, by=user_id).totp_secret
-    door.accounts.approve(user_id, by=owner, purposes=(), legal_basis="test",
-                          expires_on=today + timedelta(days=60))
-    door.accounts.attest_training(user_id, valid_until=today + timedelta(days=60), by=user_id)
-    return secret
-
-
-def _signed_in(client: TestClient, door: Door, user_id: str) -> dict[str, str]:
-    secret = _account(door, user_id)
-    code = pyotp.TOTP(secret).at(door.accounts.clock())
-    response = client.post("/api/v1/sessions", json={
-        "user_id": user_id, "password": PASSWORD, "code": code, "device_id": DEVICE})
-    assert response.status_code == 201, response.text
-    return {"Authorization": f"Bearer {response.json()['token']}", "X-Device-Id": DEVICE}
+from .api_helpers import DEVICE, WHY
+from .api_helpers import events as _events
+from .api_helpers import one as _one
+from .api_helpers import signed_in as _signed_in
 
 
 def _calendared(engine: Engine) -> tuple[str, str, str]:
@@ -96,11 +28,6 @@ def _calendared(engine: Engine) -> tuple[str, str, str]:
                "AND d.application_id IS NULL) ORDER BY c.case_id")
     judge, case_id, person_id = row.split("|")
     return judge, case_id, person_id
-
-
-def _events(engine: Engine, result: str) -> int:
-    return int(_one(engine, "SELECT COUNT(*) FROM ledger_events WHERE result = :r AND action "
-                    "NOT IN ('login', 'mfa', 'account_change', 'logout')", r=result))
 
 
 def test_a_judge_reads_a_calendared_case_and_the_answer_names_its_ledger_event(
@@ -183,9 +110,23 @@ ROUTES: dict[tuple[str, str], tuple[str, str, dict[str, str]]] = {
 }
 """Every route that reads records: who may call it, with which purpose."""
 NOT_PERSONAL = {("POST", "/api/v1/sessions"), ("DELETE", "/api/v1/sessions/current"),
-                ("GET", "/healthz"), ("POST", "/api/v1/shield/check")}
+                ("GET", "/healthz"), ("POST", "/api/v1/shield/check"),
+                ("POST", "/api/v1/stats"), ("GET", "/api/v1/stats/budget")}
 """Routes that return no personal data (the shield check counts matched persons, never names
 them; it is ledgered all the same, see ``test_the_shield_check``)."""
+WRITES = {("POST", "/api/v1/cases/{case_id}/hearings"),
+          ("POST", "/api/v1/hearings/{hearing_id}/reschedule"),
+          ("POST", "/api/v1/hearings/{hearing_id}/outcome"),
+          ("POST", "/api/v1/cases/{case_id}/appearances"),
+          ("DELETE", "/api/v1/cases/{case_id}/appearances/mine"),
+          ("POST", "/api/v1/cases/{case_id}/documents"),
+          ("PUT", "/api/v1/me/address"), ("GET", "/api/v1/me/access-report"),
+          ("POST", "/api/v1/cases/{case_id}/applications"),
+          ("POST", "/api/v1/persons/{person_id}/encounters"),
+          ("POST", "/api/v1/cases/{case_id}/assignments"),
+          ("POST", "/api/v1/cases/{case_id}/assignments/end")}
+"""Guarded writes: they answer ids only, and ledger each permit and refusal
+(``test_court_writes.py``)."""
 
 
 def _routes() -> set[tuple[str, str]]:
@@ -195,7 +136,7 @@ def _routes() -> set[tuple[str, str]]:
 
 
 def test_every_route_is_classified() -> None:
-    assert _routes() == set(ROUTES) | NOT_PERSONAL
+    assert _routes() == set(ROUTES) | NOT_PERSONAL | WRITES
 
 
 def _call(client: TestClient, door: Door, route: tuple[str, str], headers: dict[str, str],
@@ -204,8 +145,7 @@ def _call(client: TestClient, door: Door, route: tuple[str, str], headers: dict[
     _, case_id, person_id = _calendared(door.engine)
     document_id = _one(door.engine, "SELECT document_id FROM documents WHERE case_id = :c "
                        "AND application_id IS NULL ORDER BY document_id", c=case_id)
-    a_number = _one(door.engine, "SELECT a_number FROM persons WHERE person_id = :p",
-                    p=person_id)
+    a_number = clear_person(door.engine, person_id).a_number
     url = path.format(person_id=person_id, case_id=case_id, document_id=document_id)
     if path == "/api/v1/persons/search":
         response = client.post(url, headers=headers, json={"a_number": a_number})
@@ -262,3 +202,44 @@ def test_the_shield_check_refuses_an_oversized_file(client: TestClient, door: Do
     response = client.post("/api/v1/shield/check", params={"name": "big.csv"}, headers=headers,
                            content=b"x" * (25 * 1024 * 1024 + 1))
     assert response.status_code == 422 and "at most 25 MB" in response.json()["detail"]
+
+
+_PDF = b"%PDF-1.7\n%%EOF\n"
+
+
+def _write(client: TestClient, door: Door, route: tuple[str, str],
+           headers: dict[str, str]) -> int:
+    """Call one write route with a well-formed request about real records."""
+    method, path = route
+    judge, case_id, person_id = _calendared(door.engine)
+    hearing_id = _one(door.engine, "SELECT hearing_id FROM hearings WHERE case_id = :c",
+                      c=case_id)
+    url = path.format(case_id=case_id, person_id=person_id, hearing_id=hearing_id)
+    bodies: dict[str, dict[str, object]] = {
+        "hearings": {"scheduled_at": "2026-12-03T14:30:00Z", "hearing_type": "master",
+                     "judge_user_id": judge},
+        "reschedule": {"scheduled_at": "2026-12-03T14:30:00Z", "reason": "Calendar conflict"},
+        "outcome": {"outcome": "adjourned"},
+        "applications": {"kind": "asylum", "filed_on": "2026-11-20"},
+        "encounters": {"agency": "ICE", "occurred_on": "2026-11-01", "kind": "check_in",
+                       "outcome": "released"},
+        "assignments": {"user_id": judge, "capacity": "judge"},
+        "end": {"user_id": judge, "capacity": "judge"},
+        "address": {"address": "1 Main Street"},
+    }
+    last = path.rstrip("/").rsplit("/", 1)[-1]
+    if last == "documents":
+        response = client.post(url, headers={**headers, "X-Document-Category": "brief",
+                                              "X-Document-Title": "Brief"}, content=_PDF)
+    else:
+        response = client.request(method, url, headers=headers, json=bodies.get(last))
+    return response.status_code
+
+
+@pytest.mark.parametrize("route", sorted(WRITES))
+def test_each_write_route_ledgers_a_refusal_and_writes_nothing(
+        client: TestClient, door: Door, route: tuple[str, str]) -> None:
+    analyst = _one(door.engine, "SELECT user_id FROM users WHERE role = 'analyst'")
+    headers = {**_signed_in(client, door, analyst), "X-Purpose": "statistics"}
+    assert _write(client, door, route, headers) == 403
+    assert (_events(door.engine, "deny"), _events(door.engine, "permit")) == (1, 0)

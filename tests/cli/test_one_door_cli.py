@@ -34,6 +34,27 @@ PERSONAL_DATA: dict[str, list[str]] = {
     "access break-glass review": ["access", "break-glass", "review", "G1", "--outcome",
                                   "justified", "--justification", WHY],
     "scan": ["scan", "{leak}", "--identify", "--justification", WHY],
+    "breach open": ["breach", "open", "{leak}", "--justification", WHY],
+    "breach list": ["breach", "list", "--justification", WHY],
+    "breach show": ["breach", "show", "inc-1", "--justification", WHY],
+    "breach affected": ["breach", "affected", "inc-1", "--justification", WHY],
+    "breach unresolved": ["breach", "unresolved", "inc-1", "--justification", WHY],
+    "breach holds": ["breach", "holds", "inc-1", "--justification", WHY],
+    "breach clear-hold": ["breach", "clear-hold", "C0000001", "--reason", WHY,
+                          "--justification", WHY],
+    "breach notices": ["breach", "notices", "inc-1", "--out", "{tmp}/notices",
+                       "--justification", WHY],
+    "breach mailed": ["breach", "mailed", "inc-1", "--justification", WHY],
+    "breach met": ["breach", "met", "inc-1", "authority", "--justification", WHY],
+    "breach trace": ["breach", "trace", "inc-1", "{leak}", "--justification", WHY],
+    "breach downloads": ["breach", "downloads", "inc-1", "--justification", WHY],
+    "breach report": ["breach", "report", "inc-1", "--out", "{tmp}/report", "--justification",
+                      WHY],
+    "hearing outcome": ["hearing", "outcome", "H00000001", "completed"],
+    "share revoke": ["share", "revoke", "U00001", "--reason", "court_order", "--inventory-out",
+                     "{tmp}/inventory.json"],
+    "watch run": ["watch", "run", "--out", "{tmp}/alerts.jsonl", "--justification", WHY],
+    "watch case": ["watch", "case", "WC-1", "--justification", WHY],
 }
 """Commands whose output names persons or their records, with arguments to run them."""
 
@@ -45,6 +66,13 @@ NO_PERSONAL_DATA = {
     "access login", "access whoami", "access logout", "access sessions revoke",
     "access sessions revoke-all",
     "publish", "shield index", "shield approve", "shield watch",
+    "share agreement propose", "share agreement approve", "share agreement end",
+    "share agreement list", "share consent", "stats ask", "stats budget",
+    "share extract", "share certify", "share accept", "share verify-extract",
+    # issue 10: they print person and erasure ids, counts and key ids; backups stay sealed
+    "erase", "retention run", "retention approve", "keys rotate-kek", "keys retire-kek",
+    "keys rotate-data-keys", "backup", "restore",
+    "watch evaluate", "watch workday", "watch file", "watch cases", "watch move",
 }
 """Commands that print counts, keys, checkpoints or account ids only (or synthetic data)."""
 

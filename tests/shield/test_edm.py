@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 from faker import Faker
-from sqlalchemy import Connection, Engine, delete, update
+from sqlalchemy import Connection, Engine, delete
 
 from casevault.errors import ConfigError, FormatVersionError, InvalidValue
 from casevault.settings import Settings
@@ -38,6 +38,7 @@ from casevault.shield.edm import (
 from casevault.shield.model import Kind
 from casevault.store import tables
 from casevault.store.interchange import import_folder
+from casevault.store.sealed import update_person
 from casevault.synth import write_court
 
 Group = list[tuple[Kind, str]]
@@ -295,7 +296,8 @@ def test_an_empty_database_gives_an_empty_index_built_once(engine: Engine, tmp_p
     assert (built.persons, built.entries, path.exists()) == (0, 0, True)
     assert built.lookup(Kind.A_NUMBER, "A012345678") == frozenset()
     assert built.match_group([_name("Maria Garcia"), (Kind.DATE_OF_BIRTH, "1990-01-01")]) == []
-    path.write_bytes(path.read_bytes()[:-1] + b"!")
+    saved = path.read_bytes()
+    path.write_bytes(saved[:-1] + bytes([saved[-1] ^ 0x01]))  # always a change, whatever the byte
     with pytest.raises(ConfigError):
         EdmIndex.load_or_build(empty, key, path)  # an existing file is loaded, never rebuilt
 
@@ -329,8 +331,7 @@ def test_refresh_rereads_changed_persons(index: EdmIndex, court: Connection,
                                          court_folder: Path) -> None:
     row = _named_people(court_folder)[0]
     new_phone = "(999) 555-0123"
-    court.execute(update(tables.persons).where(tables.persons.c.person_id == row["person_id"])
-                  .values(phone=new_phone))
+    update_person(court, row["person_id"], {"phone": new_phone})  # sealed, as stored
     phone = (Kind.PHONE, normalize(Kind.PHONE, new_phone))
     assert index.refresh(court).reindexed == 0
     assert not index.lookup(*phone), "without a change timestamp, edits need changed="

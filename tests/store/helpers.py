@@ -9,6 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, func, select
 
+from casevault.store.sealed import SEALED, Opener, sealed_select
 from casevault.store.tables import LOAD_ORDER
 
 
@@ -49,11 +50,28 @@ def table_counts(connection: Connection) -> dict[str, int]:
             for table in LOAD_ORDER}
 
 
+BLIND_INDEXES = frozenset({"name_key", "a_number_bidx", "dob_bidx"})
+"""Keyed hashes under the database's own blind-index key: equal content, other digests."""
+
+
 def snapshot(connection: Connection) -> str:
-    """A digest of every row of every table, in a stable order."""
+    """A digest of every row of every table, in a stable order, sealed fields opened.
+
+    Ciphertexts differ on every write (fresh nonces), so sealed tables are compared
+    by their clear values (the one place these helpers use casevault code); blind
+    indexes are left out, as they depend on the database's key.
+    """
     digest = hashlib.sha256()
     for table in LOAD_ORDER:
-        order = list(table.primary_key.columns) or list(table.columns)
-        for row in connection.execute(select(table).order_by(*order)):
-            digest.update(repr(tuple(row)).encode())
+        columns = [c for c in table.columns if c.name not in BLIND_INDEXES]
+        order = list(table.primary_key.columns) or columns
+        spec = SEALED.get(table.name)
+        if spec is None:
+            rows = connection.execute(select(*columns).order_by(*order))
+            for row in rows:
+                digest.update(repr(tuple(row)).encode())
+            continue
+        opener = Opener.of(table, columns)
+        for row in connection.execute(sealed_select(spec, columns).order_by(*order)):
+            digest.update(repr(tuple(opener.open(connection, row))).encode())
     return digest.hexdigest()

@@ -19,6 +19,7 @@ from sqlalchemy import Engine, text
 from casevault.access.identity import SessionContext
 from casevault.access.setup import Door
 from casevault.domain import Purpose, Role
+from clear_values import clear_person
 
 PASSWORD = "console test passphrase, long enough"  # noqa: S105 -- a test account's password
 HASHER = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1)
@@ -123,11 +124,11 @@ class Calendared:
 
 def calendared(engine: Engine) -> Calendared:
     """A judge's case with a hearing on their calendar, its person and the hearing's day."""
-    sql = ("SELECT h.judge_user_id || '|' || c.case_id || '|' || c.person_id || '|' || "
-           "p.a_number FROM hearings h JOIN cases c ON c.case_id = h.case_id JOIN persons p "
-           "ON p.person_id = c.person_id WHERE h.judge_user_id IS NOT NULL "
-           "ORDER BY c.case_id, h.scheduled_at")
-    judge, case_id, person_id, a_number = one(engine, sql).split("|")
+    sql = ("SELECT h.judge_user_id || '|' || c.case_id || '|' || c.person_id "
+           "FROM hearings h JOIN cases c ON c.case_id = h.case_id "
+           "WHERE h.judge_user_id IS NOT NULL ORDER BY c.case_id, h.scheduled_at")
+    judge, case_id, person_id = one(engine, sql).split("|")
+    a_number = str(clear_person(engine, person_id).a_number)  # sealed: read through the store
     day = one(engine, "SELECT scheduled_at FROM hearings WHERE case_id = :c AND "
               "judge_user_id = :j ORDER BY scheduled_at", c=case_id, j=judge)
     return Calendared(judge, case_id, person_id, a_number, str(day)[:10])

@@ -18,16 +18,21 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 import uvicorn
 from fastapi import FastAPI
 from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from casevault.access.policy import RecordKind
 from casevault.access.setup import Door
+from casevault.domain import Purpose
+from casevault.store import tables
+from clear_values import clear_person
+from respondent_accounts import person_with_hearings, respondent_account
 
 from .console_helpers import (
     PASSWORD,
@@ -144,8 +149,7 @@ def test_a_judge_opens_a_calendared_case(page: Page, door: Door, clock: Clock) -
 def test_an_outside_party_sees_nothing_personal(page: Page, door: Door,
                                                 guard_engine: Engine) -> None:
     found = calendared(door.engine)
-    family_name = one(guard_engine, "SELECT family_name FROM persons WHERE person_id = :p",
-                      p=found.person_id)
+    family_name = clear_person(guard_engine, found.person_id).family_name
     sign_in(page, door, user_of(door.engine, "external_advisor"), with_code=False)
     expect(page.get_by_role("heading", name="No record-level access")).to_be_visible()
     screenshot(page, door, "external_advisor")
@@ -157,12 +161,13 @@ def test_an_outside_party_sees_nothing_personal(page: Page, door: Door,
 
 
 def test_an_attorney_opens_a_clients_case(page: Page, door: Door, guard_engine: Engine) -> None:
-    attorney, case_id, person_id, a_number = one(
-        guard_engine, "SELECT r.attorney_id || '|' || c.case_id || '|' || c.person_id || '|' "
-        "|| p.a_number FROM representations r JOIN users u ON u.user_id = r.attorney_id "
-        "JOIN cases c ON c.case_id = r.case_id JOIN persons p ON p.person_id = c.person_id "
+    attorney, case_id, person_id = one(
+        guard_engine, "SELECT r.attorney_id || '|' || c.case_id || '|' || c.person_id "
+        "FROM representations r JOIN users u ON u.user_id = r.attorney_id "
+        "JOIN cases c ON c.case_id = r.case_id "
         "WHERE u.role = 'attorney' AND r.ended_on IS NULL AND r.started_on <= :today "
         "ORDER BY r.case_id", today=door.accounts.clock().date().isoformat()).split("|")
+    a_number = str(clear_person(guard_engine, person_id).a_number)
     sign_in(page, door, attorney)
     screenshot(page, door, "attorney")
     page.get_by_label("A-number").fill(a_number)
@@ -199,3 +204,94 @@ def test_every_other_role_has_a_home_page(page: Page, door: Door, role: str) -> 
     screenshot(page, door, role)
     searches = role != "analyst"
     expect(page.get_by_role("heading", name="Find a person")).to_have_count(int(searches))
+
+
+@pytest.fixture
+def undo_court_work(guard_engine: Engine) -> Iterator[None]:
+    """The court is committed for the module: remove the hearings and appearances written."""
+    yield
+    with guard_engine.begin() as connection:
+        connection.execute(text("DELETE FROM hearings WHERE hearing_id LIKE 'HRG-%'"))
+        connection.execute(tables.representations.delete().where(
+            tables.representations.c.started_on >= date(2026, 11, 21)))
+
+
+@pytest.mark.usefixtures("undo_court_work")
+def test_a_clerk_schedules_a_hearing(page: Page, door: Door, guard_engine: Engine) -> None:
+    clerk, case_id, judge = one(
+        guard_engine, "SELECT u.user_id || '|' || c.case_id || '|' || j.user_id FROM users u "
+        "JOIN cases c ON c.court_code = u.office_code JOIN users j ON j.office_code = "
+        "c.court_code AND j.role = 'judge' WHERE u.role = 'clerk' "
+        "ORDER BY u.user_id, c.case_id, j.user_id").split("|")
+    sign_in(page, door, clerk)
+    page.get_by_role("link", name=re.compile("Court work")).click()
+    expect(page.get_by_role("heading", name="Schedule a hearing", exact=True)).to_be_visible()
+    page.get_by_label("Case id").first.fill(case_id)
+    page.get_by_label("Date and time (UTC)", exact=True).fill("2026-12-03T14:30")
+    page.get_by_label("Hearing type").select_option("individual")
+    page.get_by_label("Judge (user id)").fill(judge)
+    page.get_by_role("button", name="Schedule the hearing").click()
+    expect(page.get_by_role("heading", name="Hearing scheduled")).to_be_visible()
+    screenshot(page, door, "clerk", "scheduled")
+    assert one(guard_engine, "SELECT hearing_type FROM hearings WHERE case_id = :c AND "
+               "hearing_id LIKE 'HRG-%'", c=case_id) == "individual"
+
+
+@pytest.mark.usefixtures("undo_court_work")
+def test_an_attorney_loses_the_case_after_withdrawing(page: Page, door: Door, clock: Clock,
+                                                      guard_engine: Engine) -> None:
+    attorney = one(guard_engine, "SELECT u.user_id FROM users u JOIN attorneys a ON "
+                   "a.attorney_id = u.user_id WHERE u.role = 'attorney' ORDER BY u.user_id")
+    case_id = one(guard_engine, "SELECT c.case_id FROM cases c WHERE NOT EXISTS (SELECT 1 "
+                  "FROM representations r WHERE r.case_id = c.case_id AND r.attorney_id = "
+                  ":a) ORDER BY c.case_id", a=attorney)
+    sign_in(page, door, attorney)
+    page.get_by_role("link", name=re.compile("Court work")).click()
+    page.get_by_label("Case id").first.fill(case_id)
+    page.get_by_role("button", name="Enter my appearance").click()
+    expect(page.get_by_role("heading", name="Appearance entered")).to_be_visible()
+    page.goto(f"/console/cases/{case_id}")
+    open_record(page, "representation")
+    expect(page.get_by_role("heading", name="Case", exact=True)).to_be_visible()
+    expect(page.get_by_role("table", name="Representation")).to_contain_text(attorney)
+    page.goto("/console/court")
+    page.get_by_label("Case id").nth(1).fill(case_id)
+    page.get_by_role("button", name="Withdraw my appearance").click()
+    expect(page.get_by_role("heading", name="Appearance withdrawn")).to_be_visible()
+    clock.now += timedelta(minutes=1)
+    page.goto(f"/console/cases/{case_id}")
+    open_record(page, "representation")
+    expect(page.get_by_role("heading", name="Not permitted")).to_be_visible()
+    expect(page.get_by_text("no recorded relationship")).to_be_visible()
+    screenshot(page, door, "attorney", "withdrawn")
+
+
+def test_a_respondent_reads_who_looked_at_their_record(page: Page, door: Door,
+                                                       guard_engine: Engine) -> None:
+    person_id = person_with_hearings(guard_engine)
+    judge = one(guard_engine, "SELECT h.judge_user_id FROM hearings h JOIN cases c ON "
+                "c.case_id = h.case_id WHERE c.person_id = :p AND h.judge_user_id IS NOT NULL",
+                p=person_id)
+    with respondent_account(guard_engine, person_id):
+        judge_session = session_context(door, judge)
+        door.guard.person_file(judge_session, person_id, purpose=Purpose.ADJUDICATION,
+                               justification=None)
+        sign_in(page, door, person_id)
+        screenshot(page, door, "respondent")
+        page.get_by_role("link", name=re.compile("Open my record")).click()
+        open_record(page, "self_service")
+        expect(page.get_by_role("heading", name="Person", exact=True)).to_be_visible()
+        page.goto("/console/home")
+        page.get_by_label("Street address").fill("4417 Quietwater Lane")
+        page.get_by_label("State (two letters)").fill("TX")
+        page.get_by_role("button", name="Change my address").click()
+        expect(page.get_by_text("Your new address is recorded")).to_be_visible()
+        page.get_by_role("button", name="Show who looked at my record").click()
+        expect(page.get_by_role("heading", name=f"Who accessed person {person_id}")
+               ).to_be_visible()
+        accesses = page.get_by_role("table", name=re.compile("Accesses"))
+        expect(accesses).to_contain_text("judge, EOIR")
+        expect(accesses).to_contain_text("adjudication")
+        expect(page.get_by_label("Signed checkpoint")).to_be_visible()
+        assert judge not in page.get_by_role("table", name=re.compile("Accesses")).inner_text()
+        screenshot(page, door, "respondent", "access-report")

@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from casevault.access.policy import RecordKind
 from casevault.access.setup import Door
 from casevault.web._security import CONTENT_SECURITY_POLICY
+from clear_values import clear_person
 
 from .console_helpers import (
     PASSWORD,
@@ -124,7 +125,7 @@ def test_withheld_categories_are_named_never_shown_empty(client: TestClient,
         door.engine, "SELECT u.user_id || '|' || c.person_id FROM users u JOIN cases c ON "
         "c.court_code = u.office_code WHERE u.role = 'dhs_counsel' ORDER BY c.case_id"
     ).split("|")
-    address = one(door.engine, "SELECT address FROM persons WHERE person_id = :p", p=person_id)
+    address = clear_person(door.engine, person_id).address
     csrf = sign_in(client, door, counsel)
     opened = client.post(f"/console/persons/{person_id}", data={
         "csrf": csrf, "purpose": "litigation", "justification": WHY})

@@ -45,10 +45,11 @@ from casevault.store.tables import (
 DATA_OWNER_ROLES: Final = frozenset({Role.COURT_ADMIN, Role.PRIVACY_OFFICER})
 """Who may approve, renew, suspend, reinstate and recertify accounts."""
 
-NO_PERSONAL_DATA_ROLES: Final = frozenset({Role.ANALYST, Role.EXTERNAL_ADVISOR})
+NO_PERSONAL_DATA_ROLES: Final = frozenset({Role.ANALYST, Role.EXTERNAL_ADVISOR,
+                                           Role.EFFICIENCY_REVIEWER})
 """Roles no policy lets see personal data: the only ones that may sign in without TOTP."""
 
-PARTY_ROLES: Final = frozenset({Role.ATTORNEY, Role.DHS_COUNSEL})
+PARTY_ROLES: Final = frozenset({Role.ATTORNEY, Role.DHS_COUNSEL, Role.RESPONDENT})
 """Parties to the proceedings: outside the court's agency, yet not outside parties."""
 
 _REASON_CODE: Final = re.compile(r"[a-z][a-z0-9_]{0,23}")
@@ -57,12 +58,13 @@ _REASON_CODE: Final = re.compile(r"[a-z][a-z0-9_]{0,23}")
 def is_outside_party(role: Role, agency: Agency) -> bool:
     """Whether an account belongs to an outside party (another agency, a contractor, an advisor).
 
-    An ``external_advisor`` always is. Anyone else outside EOIR is too, except
+    An ``external_advisor`` or ``efficiency_reviewer`` always is. Anyone else outside EOIR is
+    too, except
     the parties to the proceedings: attorneys (respondents' counsel, agency
     ``PRIVATE``) and DHS counsel (agency ``ICE``) have a part in the cases they
     read, which relationships and policies already bound.
     """
-    if role is Role.EXTERNAL_ADVISOR:
+    if role in (Role.EXTERNAL_ADVISOR, Role.EFFICIENCY_REVIEWER):
         return True
     return agency is not Agency.EOIR and role not in PARTY_ROLES
 

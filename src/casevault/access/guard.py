@@ -36,6 +36,7 @@ from typing import Any, Final, Generic, TextIO, TypeVar
 
 from sqlalchemy import Connection, Engine, and_, or_, select
 
+from casevault.access.agreements import SharingGate
 from casevault.access.identity import SessionContext
 from casevault.access.policy import (
     ALL_CATEGORIES,
@@ -68,7 +69,7 @@ from casevault.audit.siem import SiemFormat
 from casevault.domain import PROTECTION_APPLICATION_KINDS, DataCategory, Purpose, Role
 from casevault.domain.names import fold
 from casevault.domain.records import Application, Document, Hearing, Person
-from casevault.errors import AccessDenied, InvalidValue, NotFound
+from casevault.errors import AccessDenied, InvalidValue, NotFound, PersonErased
 from casevault.logs import get_logger
 from casevault.store import reads, tables
 from casevault.store.interchange.exporter import ExportProgress, export_folder
@@ -252,6 +253,8 @@ class Guard:
         self._clock = clock
         self._break_glass_window = break_glass_window
         self._limits = search_limits or SearchLimits.default(clock)
+        self.sharing = SharingGate(engine, ledger, clock)
+        """Disclosures under data-sharing agreements: statistics, extracts, records (issue 9)."""
 
     # --- reads ---------------------------------------------------------------------------
 
@@ -730,11 +733,23 @@ class Guard:
         operator = self._admit_to_trail(who, None, purpose, justification)
         return audit_service.export_for_siem(self._ledger, operator, fmt, out, since=since)
 
+    def admit_oversight(self, who: SessionContext, *, purpose: Purpose,
+                        justification: str | None, what: str) -> None:
+        """Admit an analysis over the whole trail (misuse detection) and ledger it first.
+
+        The same decision as an audit export: oversight roles only; a refusal is ledgered.
+        """
+        operator = self._admit_to_trail(who, None, purpose, justification)
+        audit_service.record_audit_access(self._ledger, operator, what)
+
     def _admit_to_trail(self, who: SessionContext, person_id: str | None, purpose: Purpose,
                         justification: str | None) -> audit_service.Operator:
         """Decide access to an audit trail as a read of the person's identity; refusals logged."""
         target = _Target(RecordKind.PERSON, person_id or "*", person_id=person_id)
-        checked = self._checked(who, target, purpose, justification)
+        # A respondent asking who looked at their own record owes nobody a reason (the
+        # policy permits self_service only on one's own record: respondent_self).
+        checked = (justification if purpose is Purpose.SELF_SERVICE
+                   else self._checked(who, target, purpose, justification))
         now = self._clock()
         with self._engine.connect() as connection:
             relationships = (self._relationships(connection, who.user_id, target, now.date())
@@ -812,6 +827,10 @@ class Guard:
         """Read; an id that does not exist is still a recorded look-up, then ``NotFound``."""
         try:
             return read()
+        except PersonErased as erased:  # issue 10: the look-up is recorded; the answer says so
+            opened.detail["found"] = "erased"
+            self._record(opened, 0)
+            raise PersonErased(erased.record_id, erased.erasure_id) from None
         except NotFound:
             opened.detail["found"] = "no"
             self._record(opened, 0)

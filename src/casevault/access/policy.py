@@ -62,6 +62,8 @@ class AccessAction(StrEnum):
     PRINT = "print"
     UPDATE = "update"
     BREAK_GLASS = "break_glass"
+    APPEARANCE = "appearance"
+    """Entering or withdrawing an appearance as attorney of record (access/court_writes.py)."""
 
 
 class RecordKind(StrEnum):
@@ -346,7 +348,7 @@ _K = TypeVar("_K")
 _V = TypeVar("_V")
 _CATEGORY_ORDER: Final = tuple(DataCategory)
 _RELATED_ROLES: Final = frozenset({Role.JUDGE, Role.CLERK, Role.COURT_ADMIN, Role.DHS_COUNSEL,
-                                   Role.ATTORNEY})
+                                   Role.ATTORNEY, Role.RESPONDENT})
 _USER_TYPE: Final = f"{NAMESPACE}::User"
 _PRINCIPAL_ID: Final = "principal"
 _PRINCIPAL_UID: Final = {"type": _USER_TYPE, "id": _PRINCIPAL_ID}

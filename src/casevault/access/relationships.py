@@ -12,9 +12,9 @@ All relationships of one user to one case, or to every case of one person, come
 back from a single indexed query (one round trip), compiled once and run on the
 driver connection: it is asked on every guarded read.
 
-``respondent_self`` (a respondent reading their own case) is reserved: respondents
-are not users yet. It is left out of the vocabulary, and of the Cedar schema,
-until they are.
+``respondent_self``: a respondent's own account (role ``respondent``) reading
+their own cases. The account is linked to the person by its user id, which is
+the person's id (as an attorney's user id may be their bar record's id).
 """
 
 from __future__ import annotations
@@ -54,10 +54,12 @@ class Relationship(StrEnum):
     """DHS counsel whose office is the court that holds the case."""
     ASSIGNED = "assigned"
     """The user holds an active assignment to the case, in any capacity."""
+    RESPONDENT_SELF = "respondent_self"
+    """A respondent's own account (user id = person id), and the case is theirs."""
 
 
-_Query = Select[str | None, str | None, str, bool, bool, bool, bool]
-"""Per case: the user's role and office (null if no such user), the case's court, four facts."""
+_Query = Select[str | None, str | None, str, bool, bool, bool, bool, bool]
+"""Per case: the user's role and office (null if no such user), the case's court, five facts."""
 
 _CLERK_ROLES = (Role.CLERK.value, Role.COURT_ADMIN.value)
 
@@ -98,7 +100,7 @@ _KEY = bindparam("key", type_=String())
 
 
 def _relationship_query(which_cases: ColumnElement[bool]) -> _Query:
-    """One row per selected case: the user's role and office, the case's court, and four facts.
+    """One row per selected case: the user's role and office, the case's court, and five facts.
 
     Built once with bound parameters, so each call reuses SQLAlchemy's compiled form.
     """
@@ -123,6 +125,7 @@ def _relationship_query(which_cases: ColumnElement[bool]) -> _Query:
             users.c.role, users.c.office_code, cases.c.court_code,
             calendared.label("calendared"), judge_assigned.label("judge_assigned"),
             assigned.label("assigned"), represents.label("represents"),
+            (cases.c.person_id == _USER).label("own"),
         )
         .select_from(cases.outerjoin(users, users.c.user_id == _USER))
         .where(which_cases)
@@ -150,6 +153,7 @@ def _union(rows: Iterable[tuple[Any, ...]]) -> frozenset[Relationship]:
 def _from_row(
     role: str | None, office: str | None, court: str,
     calendared: bool, judge_assigned: bool, assigned: bool, represents: bool,
+    own: bool = False,
 ) -> set[Relationship]:
     """Turn one case's facts into relationships (EXISTS comes back as 0/1 on SQLite)."""
     found: set[Relationship] = set()
@@ -159,6 +163,8 @@ def _from_row(
         found.add(Relationship.ASSIGNED)
     if represents:
         found.add(Relationship.ATTORNEY_OF_RECORD)
+    if own and role == Role.RESPONDENT:
+        found.add(Relationship.RESPONDENT_SELF)
     at_court = office is not None and office == court
     if at_court and role in _CLERK_ROLES:
         found.add(Relationship.COURT_CLERK)

@@ -29,6 +29,8 @@ from casevault.access.policy import RecordKind
 from casevault.access.redaction import RecordView
 from casevault.access.setup import Door
 from casevault.api import problems
+from casevault.api.court_routes import install_court_routes
+from casevault.api.intake_routes import install_intake_routes
 from casevault.api.models import (
     BreakGlassIn,
     BreakGlassOut,
@@ -40,6 +42,8 @@ from casevault.api.models import (
     SearchOut,
     SessionOut,
 )
+from casevault.api.self_service_routes import install_self_service_routes
+from casevault.api.share_routes import install_share_routes
 from casevault.audit.events import Action, EventDraft, Result
 from casevault.domain import Purpose
 from casevault.errors import InvalidValue, SessionInvalid
@@ -252,5 +256,9 @@ def create_app(door: Door, *, shield: Scanner | None = None) -> FastAPI:
     def health() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
+    install_share_routes(app, current_session)
+    install_court_routes(app, current_session)
+    install_self_service_routes(app, current_session)
+    install_intake_routes(app, current_session)
     mount_console(app, door)
     return app

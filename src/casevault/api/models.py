@@ -8,12 +8,16 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 DEVICE_ID = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")
+ID_PATTERN = r"^[A-Za-z0-9._:-]+$"
+"""A record or user id (docs/formats.md)."""
+TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+"""Free text: no control characters but tab and line breaks (PostgreSQL refuses NUL in text)."""
 
 
 class LoginIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    user_id: str = Field(min_length=1, max_length=40)
+    user_id: str = Field(min_length=1, max_length=40, pattern=ID_PATTERN)
     password: str = Field(min_length=1, max_length=256)
     code: str | None = Field(default=None, pattern=r"^[0-9]{6}$")
     device_id: str = DEVICE_ID
@@ -62,10 +66,10 @@ class CaseFileOut(Decided):
 class SearchIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    family_name: str | None = Field(default=None, max_length=100)
-    given_name: str | None = Field(default=None, max_length=100)
+    family_name: str | None = Field(default=None, max_length=100, pattern=TEXT_PATTERN)
+    given_name: str | None = Field(default=None, max_length=100, pattern=TEXT_PATTERN)
     born_on: date | None = None
-    a_number: str | None = Field(default=None, max_length=20)
+    a_number: str | None = Field(default=None, max_length=20, pattern=TEXT_PATTERN)
 
 
 class SearchOut(BaseModel):
@@ -79,8 +83,8 @@ class BreakGlassIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     record_kind: str = Field(pattern=r"^(case|person)$")
-    record_id: str = Field(min_length=1, max_length=40)
-    reason: str = Field(min_length=1, max_length=1000)
+    record_id: str = Field(min_length=1, max_length=40, pattern=ID_PATTERN)
+    reason: str = Field(min_length=1, max_length=1000, pattern=TEXT_PATTERN)
 
 
 class BreakGlassOut(BaseModel):

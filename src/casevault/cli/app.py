@@ -40,7 +40,11 @@ from casevault.cli._session import (
 )
 from casevault.cli.access import access_app
 from casevault.cli.audit import audit_app
+from casevault.cli.breach import breach_app, hearing_app
+from casevault.cli.erasure import backup, erase, keys_app, restore, retention_app
+from casevault.cli.share import share_app, stats_app
 from casevault.cli.shield import publish, scan, shield_app
+from casevault.cli.watch import watch_app, workday
 from casevault.domain import Purpose
 from casevault.errors import CasevaultError, InputError, InterchangeProblems
 from casevault.logs import configure as configure_logs
@@ -61,8 +65,18 @@ app = typer.Typer(
 app.add_typer(audit_app, name="audit")
 app.add_typer(access_app, name="access")
 app.add_typer(shield_app, name="shield")
+app.add_typer(breach_app, name="breach")
+app.add_typer(hearing_app, name="hearing")
+app.add_typer(share_app, name="share")
+app.add_typer(stats_app, name="stats")
+app.add_typer(watch_app, name="watch")
 app.command("scan")(scan)
 app.command("publish")(publish)
+app.command("erase")(erase)
+app.command("backup")(backup)
+app.command("restore")(restore)
+app.add_typer(retention_app, name="retention")
+app.add_typer(keys_app, name="keys")
 console = Console()
 errors = Console(stderr=True)
 
@@ -157,11 +171,27 @@ def synth(
     = 10_000,
     seed: Annotated[int, typer.Option(help="Seed: the same seed writes the same files.")] = 1,
     fmt: FormatOption = "csv",
+    workdays: Annotated[int | None, typer.Option(
+        "--workdays", min=1, max=120,
+        help="Also simulate the staff at work for this many days, with labelled misuse: "
+             "OUT/court, OUT/events.jsonl, OUT/labels.jsonl (what `watch evaluate` scores)."),
+    ] = None,
 ) -> None:
-    """Write a synthetic court system as an interchange folder."""
+    """Write a synthetic court system as an interchange folder (and, with --workdays, its work)."""
+    if workdays is not None:
+        if people < WORKDAY_MIN_PEOPLE:
+            errors.print(f"[red]error:[/red] a simulated workday needs --people "
+                         f"{WORKDAY_MIN_PEOPLE} or more", markup=True)
+            raise typer.Exit(ERROR_EXIT)
+        workday(out, people=people, days=workdays, seed=seed)
+        return
     with _reported_errors():
         counts = _write_synthetic(out, people, seed, _format(fmt))
     _print_counts(f"synthetic court in {out}", counts)
+
+
+WORKDAY_MIN_PEOPLE: Final = 100
+"""The simulator needs a court big enough to staff every role."""
 
 
 def _format(fmt: str) -> Format:

@@ -124,6 +124,8 @@ class Role(StrEnum):
     PRIVACY_OFFICER = "privacy_officer"
     ANALYST = "analyst"
     EXTERNAL_ADVISOR = "external_advisor"
+    EFFICIENCY_REVIEWER = "efficiency_reviewer"  # added (docs/formats.md): aggregates only
+    RESPONDENT = "respondent"  # added (docs/formats.md): a respondent's own account
 
 
 class Agency(StrEnum):

@@ -7,6 +7,9 @@ history in ``person_addresses`` for the same key range. Other names come from
 ``person_names`` has no index that starts with ``person_id``, so reading it per
 batch would scan it again and again.
 
+Personal fields are sealed in the database (``casevault.store.sealed``): each batch is
+opened in memory, hashed, and dropped. Erased persons have nothing left to index.
+
 Nothing here keeps a value after its batch is hashed; nothing is logged.
 """
 
@@ -32,6 +35,7 @@ from casevault.shield._edm_normal import (
 )
 from casevault.shield.model import Kind
 from casevault.store import tables
+from casevault.store.sealed import SEALED, Opener, sealed_select
 from casevault.store.tables import LIST_SEPARATOR
 
 PersonValues = tuple[str, set[tuple[Kind, str]]]
@@ -44,6 +48,9 @@ _P = tables.persons.c
 _A = tables.person_addresses.c
 _PERSON_COLUMNS: Final = (_P.person_id, _P.a_number, _P.family_name, _P.given_name,
                           _P.other_names, _P.date_of_birth, _P.phone, _P.email, _P.address)
+_PERSONS: Final = Opener.of(tables.persons, _PERSON_COLUMNS)
+_STREET_COLUMNS: Final = (_A.person_id, _A.valid_from, _A.address)
+_STREETS: Final = Opener.of(tables.person_addresses, _STREET_COLUMNS)
 
 
 def count_persons(connection: Connection) -> int:
@@ -73,17 +80,18 @@ def person_batches(connection: Connection, *, batch_size: int,
         return
     after: str | None = None
     while True:
-        statement = select(*_PERSON_COLUMNS).order_by(_P.person_id).limit(batch_size)
+        statement = _person_select().order_by(_P.person_id).limit(batch_size)
         if after is not None:
             statement = statement.where(_P.person_id > after)
-        rows = connection.execute(statement).all()
-        if not rows:
+        sealed_rows = connection.execute(statement).all()
+        if not sealed_rows:
             return
-        last = rows[-1][0]
+        last = sealed_rows[-1][0]
+        rows = _opened(connection, sealed_rows)
         streets = _streets(connection, _A.person_id <= last if after is None
                            else (_A.person_id > after) & (_A.person_id <= last))
         yield [_values(row, streets.get(row[0], ()), names) for row in rows]
-        if len(rows) < batch_size:
+        if len(sealed_rows) < batch_size:
             return
         after = last
 
@@ -92,15 +100,29 @@ def _chosen_batches(connection: Connection, ids: Sequence[str],
                     names: _NameKeys) -> Iterator[list[PersonValues]]:
     for start in range(0, len(ids), IN_CHUNK):
         chunk = ids[start:start + IN_CHUNK]
-        rows = connection.execute(select(*_PERSON_COLUMNS).where(_P.person_id.in_(chunk))).all()
+        rows = _opened(connection, connection.execute(
+            _person_select().where(_P.person_id.in_(chunk))).all())
         streets = _streets(connection, _A.person_id.in_(chunk))
         yield [_values(row, streets.get(row[0], ()), names) for row in rows]
 
 
+def _person_select() -> Any:
+    return sealed_select(SEALED["persons"], _PERSON_COLUMNS)
+
+
+def _opened(connection: Connection, rows: Sequence[Any]) -> list[list[Any]]:
+    """Sealed identifiers opened in memory, batch by batch; erased persons are skipped."""
+    opened = (_PERSONS.open_or_none(connection, row) for row in rows)
+    return [row for row in opened if row is not None]
+
+
 def _streets(connection: Connection, condition: Any) -> dict[str, list[str]]:
     by_person: defaultdict[str, list[str]] = defaultdict(list)
-    for person_id, street in connection.execute(select(_A.person_id, _A.address).where(condition)):
-        by_person[person_id].append(street)
+    statement = sealed_select(SEALED["person_addresses"], _STREET_COLUMNS).where(condition)
+    for row in connection.execute(statement):
+        opened = _STREETS.open_or_none(connection, row)
+        if opened is not None:
+            by_person[opened[0]].append(opened[2])
     return by_person
 
 

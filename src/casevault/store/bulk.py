@@ -9,6 +9,9 @@ SQLite: batched ``executemany`` of ``INSERT ... ON CONFLICT DO UPDATE``.
 PostgreSQL: ``COPY`` into a temporary staging table, then one
 ``INSERT ... SELECT ... ON CONFLICT DO UPDATE`` per table. Both run inside the
 caller's transaction; nothing here commits.
+
+Rows of tables with personal fields are sealed on the way in (``casevault.store.sealed``):
+every writer that loads through here encrypts, whichever importer it is.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from typing import Any, Final, Literal, Protocol
 
 from sqlalchemy import Connection, DateTime, ForeignKeyConstraint, Table, UniqueConstraint, select
 from sqlalchemy.schema import AddConstraint, DropConstraint
+
+from casevault.store.sealed import RowSealer
 
 Conflict = Literal["update", "ignore"]
 _DELETE_BATCH: Final = 5_000
@@ -50,9 +55,30 @@ def open_loader(
     if unknown:
         msg = f"table {table.name} has no columns {sorted(unknown)}"
         raise ValueError(msg)
+    sealer = RowSealer(connection, table, names) if RowSealer.applies_to(table) else None
+    if sealer is not None:
+        names = sealer.out_columns
+    loader: TableLoader
     if connection.dialect.name == "postgresql":
-        return _PostgresLoader(connection, table, names, on_conflict, fresh=fresh)
-    return _SqliteLoader(connection, table, names, on_conflict, fresh=fresh)
+        loader = _PostgresLoader(connection, table, names, on_conflict, fresh=fresh)
+    else:
+        loader = _SqliteLoader(connection, table, names, on_conflict, fresh=fresh)
+    return loader if sealer is None else _SealingLoader(sealer, loader)
+
+
+class _SealingLoader:
+    """Encrypts each batch's personal fields (and computes blind indexes) before loading it."""
+
+    def __init__(self, sealer: RowSealer, loader: TableLoader) -> None:
+        self._sealer = sealer
+        self._loader = loader
+
+    def add(self, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            self._loader.add(self._sealer.seal(rows))
+
+    def finish(self) -> None:
+        self._loader.finish()
 
 
 def is_empty(connection: Connection, table: Table) -> bool:

@@ -41,6 +41,15 @@ from casevault.domain.records import (
 from casevault.errors import NotFound
 from casevault.store import tables
 from casevault.store.rows import builder_for, instant_for_sqlite
+from casevault.store.sealed import (
+    SEALED,
+    Opener,
+    a_number_index,
+    birth_date_index,
+    blind_key,
+    name_index,
+    sealed_select,
+)
 
 R = TypeVar("R")
 MAX_MATCHES: Final = 1_000
@@ -56,9 +65,11 @@ class PreparedQuery:
     Parameters go to the driver as given: pass dates through ``date_param``.
     """
 
-    def __init__(self, statement: Select[*tuple[Any, ...]]) -> None:
+    def __init__(self, statement: Select[*tuple[Any, ...]], opener: Opener | None = None) -> None:
         self._statement = statement
         self._compiled: dict[str, _Compiled] = {}
+        self.opener = opener
+        """Set for tables with sealed columns: rows carry the owner's wrapped key, to be opened."""
 
     def _compile(self, dialect: Dialect) -> _Compiled:
         compiled = self._statement.compile(dialect=dialect)
@@ -90,18 +101,31 @@ def _record_columns(table: Table, record_type: type) -> list[Any]:
     return [table.c[name] for name in builder_for(record_type).fields]
 
 
+def _selected(table: Table, columns: Sequence[Any]) -> tuple[Select[Any], Opener | None]:
+    """A select of ``columns``; for a sealed table, with the owner's wrapped key and an opener."""
+    spec = SEALED.get(table.name)
+    if spec is None:
+        return select(*columns), None
+    return sealed_select(spec, columns), Opener.of(table, columns)
+
+
 def _by(table: Table, record_type: type, *where: Any, order_by: Sequence[Any] = (),
         limit: bool = False) -> PreparedQuery:
-    statement = select(*_record_columns(table, record_type)).where(*where).order_by(*order_by)
+    statement, opener = _selected(table, _record_columns(table, record_type))
+    statement = statement.where(*where).order_by(*order_by)
     if limit:
         statement = statement.limit(bindparam("limit"))
-    return PreparedQuery(statement)
+    return PreparedQuery(statement, opener)
 
 
 def _records(query: PreparedQuery, record_type: type[R], connection: Connection,
              **params: Any) -> list[R]:
     build = builder_for(record_type).build
-    return [build(row) for row in query.rows(connection, params)]
+    rows = query.rows(connection, params)
+    opener = query.opener
+    if opener is None:
+        return [build(row) for row in rows]
+    return [build(opener.open(connection, row)) for row in rows]
 
 
 def _one(query: PreparedQuery, record_type: type[R], connection: Connection, kind: str,
@@ -114,14 +138,12 @@ def _one(query: PreparedQuery, record_type: type[R], connection: Connection, kin
 
 _p, _c = tables.persons, tables.cases
 _PERSON_BY_ID = _by(_p, Person, _p.c.person_id == bindparam("id"))
-_PERSON_BY_A_NUMBER = _by(_p, Person, _p.c.a_number == bindparam("a_number"))
-_PERSONS_BY_NAME = PreparedQuery(
-    select(*_record_columns(_p, Person))
-    .join(tables.person_names, tables.person_names.c.person_id == _p.c.person_id)
-    .where(tables.person_names.c.name_key == bindparam("name_key"))
-    .distinct().order_by(_p.c.person_id).limit(bindparam("limit"))
-)
-_PERSONS_BY_BIRTH_DATE = _by(_p, Person, _p.c.date_of_birth == bindparam("dob"),
+_PERSON_BY_A_NUMBER = _by(_p, Person, _p.c.a_number_bidx == bindparam("a_number"))
+_PERSONS_BY_NAME = _by(_p, Person, _p.c.person_id.in_(
+    select(tables.person_names.c.person_id)
+    .where(tables.person_names.c.name_key == bindparam("name_key"))),
+    order_by=[_p.c.person_id], limit=True)
+_PERSONS_BY_BIRTH_DATE = _by(_p, Person, _p.c.dob_bidx == bindparam("dob"),
                              order_by=[_p.c.person_id], limit=True)
 _ADDRESSES = _by(tables.person_addresses, AddressPeriod,
                  tables.person_addresses.c.person_id == bindparam("id"),
@@ -129,7 +151,8 @@ _ADDRESSES = _by(tables.person_addresses, AddressPeriod,
 _RELATIVES = _by(tables.relatives, Relative, tables.relatives.c.person_id == bindparam("id"),
                  order_by=[tables.relatives.c.relative_id])
 _ENCOUNTERS = _by(tables.encounters, Encounter, tables.encounters.c.person_id == bindparam("id"),
-                  order_by=[tables.encounters.c.occurred_on])
+                  order_by=[tables.encounters.c.encounter_id])
+"""Ordered by date after opening: ``occurred_on`` is sealed."""
 _CASE_BY_ID = _by(_c, Case, _c.c.case_id == bindparam("id"))
 _CASES_OF_PERSON = _by(_c, Case, _c.c.person_id == bindparam("id"), order_by=[_c.c.opened_on])
 _CASES_AT_COURT = _by(_c, Case, _c.c.court_code == bindparam("court"),
@@ -150,7 +173,8 @@ _HEARINGS_OF_JUDGE = _by(_h, Hearing, _h.c.judge_user_id == bindparam("judge"),
                          order_by=[_h.c.scheduled_at, _h.c.hearing_id])
 _APPLICATIONS = _by(tables.applications, Application,
                     tables.applications.c.case_id == bindparam("id"),
-                    order_by=[tables.applications.c.filed_on])
+                    order_by=[tables.applications.c.application_id])
+"""Ordered by filing date after opening: ``filed_on`` is sealed."""
 _CHARGES = _by(tables.charges, Charge, tables.charges.c.case_id == bindparam("id"),
                order_by=[tables.charges.c.charge_id])
 _REPRESENTATIONS = _by(tables.representations, Representation,
@@ -161,8 +185,9 @@ _REPRESENTED_BY = _by(tables.representations, Representation,
                       order_by=[tables.representations.c.started_on])
 _d = tables.documents
 _DOCUMENT_COLUMNS = [c for c in _record_columns(_d, Document) if c.name != "content"]
-_DOCUMENTS_OF_CASE = PreparedQuery(select(*_DOCUMENT_COLUMNS).where(_d.c.case_id == bindparam("id"))
-                            .order_by(_d.c.filed_on, _d.c.document_id))
+_DOCUMENTS_OF_CASE = PreparedQuery(
+    sealed_select(SEALED["documents"], _DOCUMENT_COLUMNS).where(_d.c.case_id == bindparam("id"))
+    .order_by(_d.c.filed_on, _d.c.document_id), Opener.of(_d, _DOCUMENT_COLUMNS))
 _DOCUMENT_BY_ID = _by(_d, Document, _d.c.document_id == bindparam("id"))
 _ASSIGNMENTS_OF_CASE = _by(tables.assignments, Assignment,
                            tables.assignments.c.case_id == bindparam("id"),
@@ -196,23 +221,34 @@ def person(connection: Connection, person_id: str) -> Person:
 
 
 def person_by_a_number(connection: Connection, a_number: str) -> Person | None:
-    """The person with this A-number, written in any accepted form."""
+    """The person with this A-number, written in any accepted form (through its blind index)."""
+    normal = normalize_a_number(a_number)
+    key = blind_key(connection, create=False)
+    if key is None:
+        return None
     found = _records(_PERSON_BY_A_NUMBER, Person, connection,
-                     a_number=normalize_a_number(a_number))
+                     a_number=a_number_index(key, normal))
     return found[0] if found else None
 
 
 def persons_by_name(connection: Connection, family_name: str, given_name: str | None = None,
                     *, limit: int = 25) -> list[Person]:
     """Persons known by this name or alias, ignoring case, accents and punctuation."""
-    key = " ".join(part for part in (fold(family_name), fold(given_name or "")) if part)
-    return _records(_PERSONS_BY_NAME, Person, connection, name_key=key, limit=_limit(limit))
+    folded = " ".join(part for part in (fold(family_name), fold(given_name or "")) if part)
+    key = blind_key(connection, create=False)
+    if key is None:
+        return []
+    return _records(_PERSONS_BY_NAME, Person, connection, name_key=name_index(key, folded),
+                    limit=_limit(limit))
 
 
 def persons_by_birth_date(connection: Connection, born_on: date, *,
                           limit: int = 25) -> list[Person]:
+    key = blind_key(connection, create=False)
+    if key is None:
+        return []
     return _records(_PERSONS_BY_BIRTH_DATE, Person, connection,
-                    dob=date_param(connection, born_on), limit=_limit(limit))
+                    dob=birth_date_index(key, born_on), limit=_limit(limit))
 
 
 def address_history(connection: Connection, person_id: str) -> list[AddressPeriod]:
@@ -224,7 +260,8 @@ def relatives(connection: Connection, person_id: str) -> list[Relative]:
 
 
 def encounters(connection: Connection, person_id: str) -> list[Encounter]:
-    return _records(_ENCOUNTERS, Encounter, connection, id=person_id)
+    found = _records(_ENCOUNTERS, Encounter, connection, id=person_id)
+    return sorted(found, key=lambda encounter: (encounter.occurred_on, encounter.encounter_id))
 
 
 def case(connection: Connection, case_id: str) -> Case:
@@ -266,7 +303,9 @@ def hearings_of_judge_on(connection: Connection, judge_user_id: str, day: date) 
 
 
 def applications(connection: Connection, case_id: str) -> list[Application]:
-    return _records(_APPLICATIONS, Application, connection, id=case_id)
+    found = _records(_APPLICATIONS, Application, connection, id=case_id)
+    return sorted(found, key=lambda application: (application.filed_on,
+                                                  application.application_id))
 
 
 def charges(connection: Connection, case_id: str) -> list[Charge]:
@@ -284,7 +323,10 @@ def representations_by_attorney(connection: Connection, attorney_id: str) -> lis
 def documents_of_case(connection: Connection, case_id: str) -> list[Document]:
     """Documents of a case without their content (listing a record of proceedings)."""
     build = builder_for(Document).build
-    return [build((*row, None)) for row in _DOCUMENTS_OF_CASE.rows(connection, {"id": case_id})]
+    opener = _DOCUMENTS_OF_CASE.opener
+    assert opener is not None  # noqa: S101 -- documents are sealed
+    return [build((*opener.open(connection, row), None))
+            for row in _DOCUMENTS_OF_CASE.rows(connection, {"id": case_id})]
 
 
 def document(connection: Connection, document_id: str) -> Document:

@@ -47,6 +47,10 @@ LIST_SEPARATOR = ";"
 
 ID = String(40)
 CODE = String(16)
+SEALED = LargeBinary
+"""A field encrypted under its person's data key (``casevault.store.sealed``)."""
+BLIND_INDEX = String(32)
+"""A keyed hash (HMAC-SHA-256, 128 bits, hex) of a normalised value, for exact look-up."""
 
 
 def _id(name: str, *, primary_key: bool = False) -> Column[str]:
@@ -84,21 +88,25 @@ facilities = Table(
 persons = Table(
     "persons", metadata,
     _id("person_id", primary_key=True),
-    Column("a_number", String(10), unique=True),
-    Column("family_name", Text),
-    Column("given_name", Text),
-    Column("other_names", Text),
+    # Personal fields are AES-256-GCM ciphertexts under the person's data key
+    # (casevault.store.sealed); look-ups go through keyed blind indexes.
+    Column("a_number", SEALED),
+    Column("family_name", SEALED),
+    Column("given_name", SEALED),
+    Column("other_names", SEALED),
     Column("name_key", Text, index=True),
-    Column("date_of_birth", Date, index=True),
+    Column("date_of_birth", SEALED),
     Column("sex", String(1)),
     Column("nationality", String(2)),
     Column("language", String(3)),
-    Column("address", Text),
-    Column("city", Text),
-    Column("state", String(2)),
-    Column("postal_code", String(10)),
-    Column("phone", String(32)),
-    Column("email", Text),
+    Column("address", SEALED),
+    Column("city", SEALED),
+    Column("state", SEALED),
+    Column("postal_code", SEALED),
+    Column("phone", SEALED),
+    Column("email", SEALED),
+    Column("a_number_bidx", BLIND_INDEX, unique=True),
+    Column("dob_bidx", BLIND_INDEX, index=True),
     sqlite_with_rowid=False,
 )
 
@@ -113,10 +121,10 @@ person_addresses = Table(
     "person_addresses", metadata,
     Column("person_id", ID, ForeignKey("persons.person_id"), primary_key=True),
     Column("valid_from", Date, primary_key=True),
-    Column("address", Text, nullable=False),
-    Column("city", Text),
-    Column("state", String(2)),
-    Column("postal_code", String(10)),
+    Column("address", SEALED, nullable=False),
+    Column("city", SEALED),
+    Column("state", SEALED),
+    Column("postal_code", SEALED),
     Column("valid_to", Date),
     sqlite_with_rowid=False,
 )
@@ -125,7 +133,7 @@ relatives = Table(
     "relatives", metadata,
     Column("person_id", ID, ForeignKey("persons.person_id"), primary_key=True),
     Column("relative_id", ID, ForeignKey("persons.person_id"), primary_key=True, index=True),
-    Column("relation", String(16), nullable=False),
+    Column("relation", SEALED, nullable=False),
     sqlite_with_rowid=False,
 )
 
@@ -202,10 +210,11 @@ applications = Table(
     "applications", metadata,
     _id("application_id", primary_key=True),
     Column("case_id", ID, ForeignKey("cases.case_id"), nullable=False, index=True),
-    Column("kind", String(24), nullable=False),
-    Column("filed_on", Date, nullable=False),
-    Column("decision", String(16)),
-    Column("decided_on", Date),
+    # Sealed: an application's kind and outcome can reveal a protection claim (asylum).
+    Column("kind", SEALED, nullable=False),
+    Column("filed_on", SEALED, nullable=False),
+    Column("decision", SEALED),
+    Column("decided_on", SEALED),
     sqlite_with_rowid=False,
 )
 
@@ -222,10 +231,10 @@ encounters = Table(
     "encounters", metadata,
     _id("encounter_id", primary_key=True),
     Column("person_id", ID, ForeignKey("persons.person_id"), nullable=False, index=True),
-    Column("agency", String(16), nullable=False),
-    Column("occurred_on", Date, nullable=False),
-    Column("kind", String(16), nullable=False),
-    Column("outcome", String(16), nullable=False),
+    Column("agency", SEALED, nullable=False),
+    Column("occurred_on", SEALED, nullable=False),
+    Column("kind", SEALED, nullable=False),
+    Column("outcome", SEALED, nullable=False),
     sqlite_with_rowid=False,
 )
 
@@ -234,7 +243,7 @@ documents = Table(
     _id("document_id", primary_key=True),
     Column("case_id", ID, ForeignKey("cases.case_id"), nullable=False, index=True),
     Column("category", String(24), nullable=False),
-    Column("title", Text, nullable=False),
+    Column("title", SEALED, nullable=False),
     Column("filed_on", Date, nullable=False),
     Column("filed_by", ID),
     Column("application_id", ID, ForeignKey("applications.application_id")),
@@ -399,3 +408,12 @@ LOAD_ORDER: tuple[Table, ...] = (
     cases, representations, hearings, applications, charges, encounters, documents, assignments,
 )
 """Tables in an order in which every reference points to an earlier table."""
+
+# Tables owned by the layer-4 analyses live beside this file, one module each, on the same
+# metadata; importing them here keeps ``metadata`` (and the schema test) complete.
+from casevault.store import (  # noqa: E402, F401
+    tables_breach,
+    tables_keys,
+    tables_share,
+    tables_watch,
+)

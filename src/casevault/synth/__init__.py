@@ -15,5 +15,7 @@ from casevault.synth._generate import (
     generate_court,
     write_court,
 )
+from casevault.synth._workday_run import simulate_court_workday, simulate_workday, write_workday
 
-__all__ = ["CONTENT_SHARE", "PROGRESS_EVERY", "REFERENCE_DATE", "generate_court", "write_court"]
+__all__ = ["CONTENT_SHARE", "PROGRESS_EVERY", "REFERENCE_DATE", "generate_court",
+           "simulate_court_workday", "simulate_workday", "write_court", "write_workday"]

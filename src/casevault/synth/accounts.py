@@ -18,6 +18,7 @@ from sqlalchemy import Engine, text
 
 from casevault.access.accounts import Accounts
 from casevault.domain import Purpose, Role
+from casevault.store.respondents import add_respondent_user
 
 DEMO_ROLES: Final = (Role.COURT_ADMIN, Role.JUDGE, Role.CLERK, Role.ATTORNEY, Role.DHS_COUNSEL,
                      Role.PRIVACY_OFFICER, Role.ANALYST)
@@ -54,7 +55,25 @@ def create_demo_accounts(engine: Engine, accounts: Accounts, password: str) -> l
                              legal_basis=f"Demo {role.value} account", expires_on=until)
         accounts.attest_training(user_id, valid_until=until, by=user_id)
         logins.append(DemoLogin(user_id, role, enrollment.totp_secret))
+    logins.append(_demo_respondent(engine, accounts, password, owner=owner))
     return logins
+
+
+def _demo_respondent(engine: Engine, accounts: Accounts, password: str, *,
+                     owner: str) -> DemoLogin:
+    """A respondent's own account, for the first person with a hearing (user id = person id)."""
+    today = accounts.clock().astimezone(UTC).date()
+    with engine.begin() as connection:
+        person_id = str(connection.execute(text(
+            "SELECT c.person_id FROM cases c JOIN hearings h ON h.case_id = c.case_id "
+            "ORDER BY h.scheduled_at DESC, c.person_id LIMIT 1")).scalar_one())
+        add_respondent_user(connection, person_id, today)
+    enrollment = accounts.enroll(person_id, password, by=person_id)
+    accounts.approve(person_id, by=owner, purposes=(), legal_basis="Demo respondent account",
+                     expires_on=today + timedelta(days=DEMO_DAYS))
+    accounts.attest_training(person_id, valid_until=today + timedelta(days=DEMO_DAYS),
+                             by=person_id)
+    return DemoLogin(person_id, Role.RESPONDENT, enrollment.totp_secret)
 
 
 def _first_user(engine: Engine, role: Role) -> str:

@@ -7,6 +7,7 @@ too, from ``casevault.errors`` messages, which never carry personal data.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 from functools import cache
 from importlib import resources
@@ -27,6 +28,7 @@ from casevault.access.guard import (
     PersonFile,
     SearchResult,
 )
+from casevault.access.holds import Hold
 from casevault.access.identity import SessionContext
 from casevault.access.redaction import RecordView
 from casevault.domain import DataCategory, Purpose, Role
@@ -45,9 +47,10 @@ SEARCH_PURPOSE: Final = {
     Role.JUDGE: Purpose.ADJUDICATION, Role.CLERK: Purpose.CASE_PROCESSING,
     Role.COURT_ADMIN: Purpose.CASE_PROCESSING, Role.ATTORNEY: Purpose.REPRESENTATION,
     Role.DHS_COUNSEL: Purpose.LITIGATION, Role.PRIVACY_OFFICER: Purpose.COMPLIANCE_AUDIT,
+    Role.RESPONDENT: Purpose.SELF_SERVICE,
 }
 """The purpose a role's forms start with (the person may pick another; the guard decides)."""
-NO_RECORD_ROLES: Final = frozenset({Role.ANALYST, Role.EXTERNAL_ADVISOR})
+NO_RECORD_ROLES: Final = frozenset({Role.ANALYST, Role.EXTERNAL_ADVISOR, Role.EFFICIENCY_REVIEWER})
 OVERSIGHT_ROLES: Final = frozenset({Role.PRIVACY_OFFICER})
 
 PERSON_SECTIONS: Final = (("Addresses", "addresses", DataCategory.CONTACT),
@@ -81,6 +84,8 @@ def home_kind(role: Role) -> str:
         return "none"
     if role in OVERSIGHT_ROLES:
         return "oversight"
+    if role is Role.RESPONDENT:
+        return "respondent"
     return "search"
 
 
@@ -138,9 +143,9 @@ class Page:
                            **self._decided(answer, purpose))
 
     def case_file(self, request: Request, who: SessionContext, answer: Guarded[CaseFile],
-                  purpose: Purpose) -> HTMLResponse:
+                  purpose: Purpose, *, holds: Sequence[Hold] = ()) -> HTMLResponse:
         value = answer.value
-        return self.render(request, "record.html", who, title="Case",
+        return self.render(request, "record.html", who, title="Case", holds=holds,
                            main=self._one(value.case, answer),
                            sections=self._sections(CASE_SECTIONS, value, answer),
                            **self._decided(answer, purpose))

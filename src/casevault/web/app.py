@@ -20,11 +20,19 @@ from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse
 
 from casevault.access.guard import MAX_CALENDAR_DAYS
+from casevault.access.holds import active_holds
 from casevault.access.identity import SessionContext
 from casevault.access.setup import Door
 from casevault.domain import Role
 from casevault.errors import AuthenticationFailed, InputError, SessionInvalid
-from casevault.web import _pages
+from casevault.web import (
+    _breach_pages,
+    _court_pages,
+    _pages,
+    _respondent_pages,
+    _share_pages,
+    _watch_pages,
+)
 from casevault.web._forms import (
     RECORD_ID_PATTERN,
     F,
@@ -90,6 +98,12 @@ def console_app(door: Door, *, csrf_key: bytes | None = None) -> FastAPI:
     _sign_in_routes(app, door, csrf, page)
     _record_routes(app, door, csrf, page)
     _oversight_routes(app, door, csrf, page)
+    _breach_routes(app, door, csrf, page)
+    _share_pages.install(app, door, csrf, page, _signed)
+    _watch_pages.install(app, door, csrf, page, _signed)
+    _breach_pages.install(app, door, csrf, page, _signed)
+    _court_pages.install(app, csrf, page, _signed)
+    _respondent_pages.install(app, door, csrf, page, _signed)
 
     @app.get("/console.css", include_in_schema=False)
     def stylesheet() -> PlainTextResponse:
@@ -193,7 +207,8 @@ def _record_routes(app: FastAPI, door: Door, csrf: Csrf, page: Page) -> None:
         form = _posted(csrf, signed, OpenForm, fields)
         answer = door.guard.case_file(signed.who, case_id, purpose=form.purpose,
                                       justification=form.justification)
-        return page.case_file(request, signed.who, answer, form.purpose)
+        return page.case_file(request, signed.who, answer, form.purpose,
+                              holds=active_holds(door.engine, case_id))
 
     @app.post("/search", response_class=HTMLResponse)
     def search(request: Request, signed: Session, fields: Fields) -> Response:
@@ -223,6 +238,15 @@ def _oversight_routes(app: FastAPI, door: Door, csrf: Csrf, page: Page) -> None:
         report = door.guard.subject_report(signed.who, form.person_id, purpose=form.purpose,
                                            justification=form.justification)
         return page.subject_report(request, signed.who, report)
+
+
+def _breach_routes(app: FastAPI, door: Door, csrf: Csrf, page: Page) -> None:
+    @app.post("/oversight/breach", response_class=HTMLResponse)
+    def breach_incidents(request: Request, signed: Session, fields: Fields) -> Response:
+        """Breach incidents and their clocks: what is due and overdue (privacy officers)."""
+        form = _posted(csrf, signed, OversightForm, fields)
+        return page.render(request, "breach.html", signed.who, **_breach_pages.incidents_context(
+            door, signed.who, form.justification))
 
 
 def _posted(csrf: Csrf, signed: Signed, model: type[F], fields: dict[str, str]) -> F:

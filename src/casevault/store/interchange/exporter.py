@@ -10,6 +10,10 @@ cases, the staff and attorneys those rows refer to, and the reference tables.
 Links that point outside the scope are withheld, so the folder re-imports on its
 own: a relationship to a person not exported, and a rider's link to a lead case
 not exported (both are ``family`` information about someone else).
+
+Sealed fields are opened on the way out (the export is the guard's answer to a
+permitted request); rows of erased persons are left out, since nothing of them can
+be read any more.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from casevault.store import tables
 from casevault.store.interchange.spec import FILES, FILES_BY_NAME
 from casevault.store.interchange.writer import Format, InterchangeWriter
 from casevault.store.rows import RecordBuilder, builder_for
+from casevault.store.sealed import SEALED, Opener, sealed_select
 
 _STREAM_BATCH: Final = 5_000
 
@@ -48,9 +53,11 @@ def export_folder(connection: Connection, folder: Path, *, fmt: Format = "csv",
         for spec in FILES:
             builder: RecordBuilder[Any] = builder_for(spec.record_type)
             table = spec.table
-            statement = select(*[_exported(table.c[name], persons is not None)
-                                 for name in builder.fields]).order_by(
-                *table.primary_key.columns)
+            columns = [_exported(table.c[name], persons is not None) for name in builder.fields]
+            sealed = SEALED.get(table.name)
+            opener = None if sealed is None else Opener(sealed, builder.fields)
+            statement = (select(*columns) if sealed is None else sealed_select(sealed, columns)
+                         ).order_by(*table.primary_key.columns)
             if persons is not None:
                 statement = _scoped(statement, spec.table.name)
             result = connection.execute(statement.execution_options(
@@ -58,7 +65,9 @@ def export_folder(connection: Connection, folder: Path, *, fmt: Format = "csv",
             rows = 0
             for partition in result.partitions():
                 for row in partition:
-                    writer.write(builder.build(row))
+                    values = row if opener is None else opener.open_or_none(connection, row)
+                    if values is not None:
+                        writer.write(builder.build(values))
                 rows += len(partition)
                 if progress is not None:
                     progress(spec.name, rows)
