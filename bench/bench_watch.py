@@ -44,7 +44,7 @@ def acceptance(staff: int, days: int, folder: Path) -> dict[str, Path]:
     run = simulate_court_workday(people=staff * PEOPLE_PER_STAFF, days=days, seed=1)
     simulated = time.perf_counter() - started
     tokens = Tokenizer()
-    report = read_rows(enumerate((e.to_row() for e in run.events), start=1))
+    report = read_rows(enumerate((e.to_design_row() for e in run.events), start=1))
     assert not report.problems
     events = event_table(report.events, tokens)
     context = build_context(RecordsSource(run.records), tokens, run.watchlist)

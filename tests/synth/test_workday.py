@@ -28,7 +28,7 @@ def test_each_role_does_its_work_on_weekdays_only() -> None:
     views = Counter(roles[e.user_id] for e in run.events if e.action == "view")
     assert {"judge", "clerk", "dhs_counsel", "attorney", "court_admin"} <= set(views)
     assert any(e.action == "export" for e in run.events)
-    assert {datetime.fromtimestamp(e.at, UTC).weekday() for e in run.events} <= set(range(5))
+    assert {datetime.fromtimestamp(e.ts, UTC).weekday() for e in run.events} <= set(range(5))
 
 
 def test_every_kind_is_injected_and_labelled_by_its_own_actor() -> None:

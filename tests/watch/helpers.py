@@ -25,7 +25,7 @@ class Prepared:
 
 def prepare(run: WorkdayRun, extra_rows: list[dict[str, object]] | None = None) -> Prepared:
     tokens = Tokenizer(b"t" * 32)
-    rows = [event.to_row() for event in run.events] + (extra_rows or [])
+    rows = [event.to_design_row() for event in run.events] + (extra_rows or [])
     report = read_rows(enumerate(rows, start=1))
     assert report.problems == []
     labelled = sorted({e for label in run.labels for e in label.event_ids})

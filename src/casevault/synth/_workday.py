@@ -24,8 +24,9 @@ import random
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Final
+from typing import Final
 
+from casevault.domain.access_events import AccessEvent
 from casevault.domain.records import (
     Assignment,
     Case,
@@ -55,31 +56,6 @@ _PURPOSE: Final = {
     Role.COURT_ADMIN: "case_processing", Role.PRIVACY_OFFICER: "compliance_audit",
     Role.ANALYST: "statistics", Role.EXTERNAL_ADVISOR: "statistics",
 }
-
-
-@dataclass(frozen=True, slots=True)
-class SimEvent:
-    """One access event in DESIGN.md's columns (``at`` as UTC epoch seconds)."""
-
-    event_id: str
-    at: int
-    user_id: str
-    session_id: str | None
-    device_id: str | None
-    ip: str | None
-    action: str
-    person_id: str | None
-    case_id: str | None
-    categories: str | None
-    purpose: str | None
-    justification: str | None
-    result: str
-    record_count: int
-
-    def to_row(self) -> dict[str, Any]:
-        row = {name: getattr(self, name) for name in self.__slots__}
-        row["at"] = datetime.fromtimestamp(self.at, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        return row
 
 
 @dataclass(slots=True)
@@ -163,13 +139,13 @@ class Shift:
     session_id: str
     now: int
     ids: EventIds
-    out: list[SimEvent]
+    out: list[AccessEvent]
 
     def emit(self, action: str, *, person_id: str | None = None, case_id: str | None = None,
              purpose: str | None = None, justification: str | None = None,
-             record_count: int = 0, gap: int = 0, categories: str | None = None) -> SimEvent:
+             record_count: int = 0, gap: int = 0, categories: str | None = None) -> AccessEvent:
         self.now += gap
-        event = SimEvent(self.ids.next(), self.now, self.user.user_id, self.session_id,
+        event = AccessEvent(self.ids.next(), self.now, self.user.user_id, self.session_id,
                          self.desk.device_id, self.desk.ip, action, person_id, case_id,
                          categories or ("identity;case" if person_id else None), purpose,
                          justification or None, "permit",
@@ -197,7 +173,7 @@ class Workday:
             if day.weekday() < 5:
                 yield day
 
-    def run(self) -> Iterator[SimEvent]:
+    def run(self) -> Iterator[AccessEvent]:
         """Every day's events, day by day (within a day, user by user)."""
         for day in self.working_days():
             self.opened_by_clerks = {}
@@ -218,7 +194,7 @@ class Workday:
         shift.emit("login")
         return shift
 
-    def shift(self, user: User, day: date) -> list[SimEvent]:
+    def shift(self, user: User, day: date) -> list[AccessEvent]:
         shift = self.start_shift(user, day)
         work = _WORK.get(user.role)
         if work is not None:

@@ -17,10 +17,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Final
 
+from casevault.domain.access_events import AccessEvent
 from casevault.domain.names import name_key
 from casevault.domain.records import AddressPeriod, Person, User
 from casevault.domain.vocab import Role, Sex
-from casevault.synth._workday import Desk, Shift, SimEvent, Workday
+from casevault.synth._workday import Desk, Shift, Workday
 
 CASE_ROLES: Final = (Role.JUDGE, Role.CLERK, Role.DHS_COUNSEL)
 
@@ -40,7 +41,7 @@ class Label:
 @dataclass(slots=True)
 class Injected:
     records: list[object] = field(default_factory=list)
-    events: list[SimEvent] = field(default_factory=list)
+    events: list[AccessEvent] = field(default_factory=list)
     labels: list[Label] = field(default_factory=list)
     watchlist: list[str] = field(default_factory=list)
 
@@ -74,7 +75,7 @@ class Scene:
                 picked.append(person)
         return picked
 
-    def done(self, kind: str, events: Sequence[SimEvent], persons: Sequence[str] = ()) -> None:
+    def done(self, kind: str, events: Sequence[AccessEvent], persons: Sequence[str] = ()) -> None:
         self.out.events.extend(events)
         self.out.labels.append(Label(self.actor.user_id, kind,
                                      tuple(e.event_id for e in events),
@@ -110,7 +111,7 @@ class Scene:
 
 
 def _view(shift: Shift, person: str, *, gap: int = 120, purpose: str | None = None,
-          why: str | None = None) -> SimEvent:
+          why: str | None = None) -> AccessEvent:
     return shift.emit("view", person_id=person, gap=gap,
                       purpose=purpose or _purpose(shift.user), justification=why)
 

@@ -18,11 +18,12 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Final
 
+from casevault.domain.access_events import AccessEvent
 from casevault.errors import InputError
 from casevault.store.interchange import InterchangeWriter
 from casevault.synth._calendar import REFERENCE_DATE
 from casevault.synth._generate import generate_court
-from casevault.synth._workday import EventIds, SimEvent, Workday, index_court
+from casevault.synth._workday import EventIds, Workday, index_court
 from casevault.synth._workday_misuse import SCENARIOS, Label, inject
 
 MISUSE_SHARE: Final = 0.008
@@ -32,7 +33,7 @@ MISUSE_SHARE: Final = 0.008
 @dataclass(slots=True)
 class WorkdayRun:
     records: list[object]
-    events: list[SimEvent]
+    events: list[AccessEvent]
     labels: list[Label]
     watchlist: list[str]
 
@@ -85,7 +86,7 @@ def write_workday(folder: Path, run: WorkdayRun,
         writer.write_all(run.records)
     with (folder / "events.jsonl").open("w", encoding="utf-8") as handle:
         for index, event in enumerate(run.events, start=1):
-            handle.write(json.dumps(event.to_row(), separators=(",", ":")) + "\n")
+            handle.write(json.dumps(event.to_design_row(), separators=(",", ":")) + "\n")
             if progress is not None and index % 100_000 == 0:
                 progress(index)
     with (folder / "labels.jsonl").open("w", encoding="utf-8") as handle:

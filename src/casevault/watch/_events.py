@@ -20,13 +20,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
+from casevault.domain.access_events import COLUMNS, AccessEvent
 from casevault.errors import UnreadableFile
-
-COLUMNS: Final = (
-    "event_id", "at", "user_id", "session_id", "device_id", "ip", "action", "person_id",
-    "case_id", "categories", "purpose", "justification", "result", "record_count",
-)
-"""DESIGN.md's access-event columns, in its order."""
 
 REQUIRED: Final = frozenset({"event_id", "at", "user_id", "action", "result"})
 """Columns without which a row cannot be analysed (the rest may be empty)."""
@@ -87,26 +82,6 @@ class EventColumns:
     def append(self, row: AccessEvent) -> None:
         for name in _FIELDS:
             getattr(self, name).append(getattr(row, name))
-
-
-@dataclass(frozen=True, slots=True)
-class AccessEvent:
-    """One access event, typed (``ts`` is epoch seconds UTC)."""
-
-    event_id: str
-    ts: int
-    user_id: str
-    session_id: str | None
-    device_id: str | None
-    ip: str | None
-    action: str
-    person_id: str | None
-    case_id: str | None
-    categories: str | None
-    purpose: str | None
-    justification: str | None
-    result: str
-    record_count: int
 
 
 _FIELDS: Final = tuple(AccessEvent.__dataclass_fields__)
@@ -263,12 +238,8 @@ def write_events(path: Path, events: Iterable[AccessEvent]) -> int:
     count = 0
     with path.open("w", encoding="utf-8") as handle:
         for event in events:
-            handle.write(json.dumps(to_design_row(event), separators=(",", ":")) + "\n")
+            handle.write(json.dumps(event.to_design_row(), separators=(",", ":")) + "\n")
             count += 1
     return count
 
 
-def to_design_row(event: AccessEvent) -> dict[str, Any]:
-    row: dict[str, Any] = {name: getattr(event, name) for name in _FIELDS if name != "ts"}
-    row["at"] = datetime.fromtimestamp(event.ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return {name: row[name] for name in COLUMNS}

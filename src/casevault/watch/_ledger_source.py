@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from casevault.audit.events import Event
-from casevault.watch._events import ACTIONS, AccessEvent, EventColumns
+from casevault.domain.access_events import AccessEvent
+from casevault.watch._events import ACTIONS, EventColumns
 
 
 def access_event(event: Event) -> AccessEvent | None:
